@@ -1,0 +1,1 @@
+"""koa.bodyparser (work in progress)."""

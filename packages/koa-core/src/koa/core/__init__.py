@@ -1,0 +1,30 @@
+"""Koa for Python: the application, the context and the middleware onion, on aiohttp."""
+
+from .application import Koa, current_context
+from .compose import ComposedMiddleware, Middleware, Next, compose
+from .context import Context
+from .cookies import Cookies, Keygrip
+from .errors import HttpError, create_http_error, is_http_error
+from .request import Request
+from .response import Response
+from .server import Server
+from .statuses import STATUS_PHRASES
+
+__all__ = [
+    "STATUS_PHRASES",
+    "ComposedMiddleware",
+    "Context",
+    "Cookies",
+    "HttpError",
+    "Keygrip",
+    "Koa",
+    "Middleware",
+    "Next",
+    "Request",
+    "Response",
+    "Server",
+    "compose",
+    "create_http_error",
+    "current_context",
+    "is_http_error",
+]

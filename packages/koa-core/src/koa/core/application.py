@@ -1,0 +1,307 @@
+"""The Koa application: ``use`` middleware, build the aiohttp handler, handle errors."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import logging
+import os
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Generic
+
+from aiohttp import web
+from typing_extensions import Self, TypeVar
+
+from .compose import ComposedMiddleware, Middleware, compose
+from .context import Context
+from .cookies import Keygrip, KeyRotation
+from .request import bad_host
+from .respond import KoaResponse, respond
+from .statuses import STATUS_PHRASES
+
+if TYPE_CHECKING:
+    from .server import Server
+
+ContextT = TypeVar("ContextT", bound=Context[Any], default=Context[dict[str, Any]])
+
+Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
+ErrorListener = Callable[[BaseException, Any], "Awaitable[None] | None"]
+
+log = logging.getLogger("koa")
+_current: contextvars.ContextVar[Context[Any] | None] = contextvars.ContextVar(
+    "koa_context", default=None
+)
+_json_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def current_context() -> Context[Any] | None:
+    """The context of the request being handled in this task, or ``None``."""
+    return _current.get()
+
+
+def _error_status(err: BaseException) -> int:
+    for name in ("status", "status_code"):
+        status = getattr(err, name, None)
+        if isinstance(status, int) and not isinstance(status, bool):
+            return status if status in STATUS_PHRASES else 500
+    return 500
+
+
+class Koa(Generic[ContextT]):
+    """A Koa application: a list of middleware run as an onion for every request.
+
+    ::
+
+        app = Koa()
+
+        @app.use
+        async def hello(ctx: Context, next: Next) -> None:
+            ctx.body = "Hello World"
+
+        app.listen(3000)
+    """
+
+    def __init__(
+        self,
+        *,
+        env: str | None = None,
+        keys: Sequence[str | bytes] | KeyRotation | None = None,
+        proxy: bool = False,
+        proxy_ip_header: str = "X-Forwarded-For",
+        max_ips_count: int = 0,
+        subdomain_offset: int = 2,
+        silent: bool = False,
+        context_class: type[ContextT] | None = None,
+        json_dumps: Callable[[Any], str] | None = None,
+    ) -> None:
+        self.env: str = env or os.environ.get("KOA_ENV") or "development"
+        self.keys = keys
+        self.proxy = proxy
+        self.proxy_ip_header = proxy_ip_header
+        self.max_ips_count = max_ips_count
+        self.subdomain_offset = subdomain_offset
+        self.silent = silent
+        #: Serialises dict/list/number bodies; compact, non-ASCII kept.
+        self.json_dumps: Callable[[Any], str] = json_dumps or _json_encoder.encode
+        self.middleware: list[Middleware[ContextT]] = []
+        base: type[Any] = context_class or Context
+        #: This app's own Context class: attributes set on it reach every ``ctx``.
+        self.context: type[ContextT] = type(base.__name__, (base,), {"__module__": base.__module__})
+        self._listeners: dict[str, list[Callable[..., Any]]] = {}
+        self._pending: set[asyncio.Task[Any]] = set()
+
+    # -- settings --------------------------------------------------------------------------
+
+    @property
+    def keys(self) -> KeyRotation | None:
+        """Cookie signing keys (a list of str/bytes, or a keygrip-like rotation object)."""
+        return self._keys
+
+    @keys.setter
+    def keys(self, value: Sequence[str | bytes] | KeyRotation | None) -> None:
+        if value is None or isinstance(value, KeyRotation):
+            self._keys: KeyRotation | None = value
+        elif isinstance(value, (str, bytes)):
+            raise TypeError("app.keys must be a list of keys, not a single string")
+        else:
+            self._keys = Keygrip(list(value)) if value else None
+
+    # -- middleware ------------------------------------------------------------------------
+
+    def use(self, fn: Middleware[ContextT]) -> Self:
+        """Add a middleware at the inside of the onion; returns the app (chainable).
+
+        Works as a decorator too, but then returns the app, not the function.
+        """
+        if not callable(fn):
+            raise TypeError("middleware must be a function!")
+        self.middleware.append(fn)
+        return self
+
+    def callback(self) -> Handler:
+        """The aiohttp low-level handler for this app (middleware composed now, once)."""
+        fn = compose(self.middleware)
+        return self.handler_for(fn)
+
+    def handler_for(self, fn: ComposedMiddleware[ContextT]) -> Handler:
+        """The aiohttp handler that runs ``fn`` for every request (``callback`` uses it)."""
+        context_class = self.context
+        current = _current
+
+        async def handle(req: web.BaseRequest) -> web.StreamResponse:
+            host_values = req.headers.getall("Host", ())
+            if len(host_values) > 1 or (host_values and bad_host(host_values[0])):
+                return _bad_request()
+            if self.proxy:
+                forwarded = req.headers.get("X-Forwarded-Host")
+                if forwarded is not None and bad_host(forwarded):
+                    return _bad_request()
+            ctx = context_class(self, req)
+            token = current.set(ctx)
+            try:
+                try:
+                    await fn(ctx)
+                except Exception as err:
+                    self.handle_error(err, ctx)
+                try:
+                    res = await respond(ctx)
+                except Exception as err:
+                    self.handle_error(err, ctx)
+                    res = await respond(ctx)
+                if ctx.respond:
+                    # Write it here rather than leave it to aiohttp, so that "finished"
+                    # (for on_finished listeners such as loggers) means on the wire.
+                    try:
+                        if not res.prepared:
+                            await res.prepare(req)
+                        await res.write_eof()
+                    except ConnectionError:
+                        ctx.response.aborted = True
+                if ctx._finish_callbacks is not None:
+                    ctx.run_finish_callbacks()
+                return res
+            finally:
+                current.reset(token)
+
+        return handle
+
+    # -- errors ----------------------------------------------------------------------------
+
+    def handle_error(self, err: BaseException, ctx: Context[Any]) -> None:
+        """Koa's ``ctx.onerror``: emit ``error``, then turn ``err`` into the response.
+
+        All headers set so far are dropped, ``err.headers`` applied (but Content-Type and
+        Content-Length), the status comes from ``err.status`` or ``err.status_code`` (500
+        when missing or unknown) and the body is the message when ``err.expose`` is true,
+        else the status phrase. Once headers are sent, nothing is written.
+        """
+        response = ctx.response
+        header_sent = response.header_sent or not response.writable
+        status = _error_status(err)
+        try:
+            if header_sent:
+                err.header_sent = True  # type: ignore[attr-defined]
+            err.status = status  # type: ignore[attr-defined]
+        except AttributeError:
+            pass
+        self.emit("error", err, ctx)
+        if header_sent:
+            return
+
+        headers = response.headers
+        headers.clear()
+        extra = getattr(err, "headers", None)
+        if extra:
+            for name, value in extra.items():
+                if name.lower() in ("content-type", "content-length"):
+                    continue
+                response.set(name, value)
+        expose = getattr(err, "expose", False) is True
+        if expose:
+            message = getattr(err, "message", None)
+            text = message if isinstance(message, str) else str(err)
+        else:
+            text = STATUS_PHRASES[status]
+        ctx.respond = True
+        response.res = None
+        response._status = status
+        response._explicit_status = True
+        response._message = None
+        headers["Content-Type"] = "text/plain; charset=utf-8"
+        response.body = text
+
+    def onerror(self, err: BaseException) -> None:
+        """The default ``error`` listener: log unless the error is a 404, exposed, or silent."""
+        if not isinstance(err, BaseException):
+            raise TypeError(f"non-error thrown: {json.dumps(err, default=repr)}")
+        if getattr(err, "status", None) == 404 or getattr(err, "expose", False) is True:
+            return
+        if self.silent:
+            return
+        log.error("%s", err, exc_info=err)
+
+    # -- events ----------------------------------------------------------------------------
+
+    def on(self, event: str, listener: Callable[..., Any]) -> Self:
+        """Listen for ``event`` (``"error"``: ``listener(err, ctx)``; may be async)."""
+        self._listeners.setdefault(event, []).append(listener)
+        return self
+
+    def off(self, event: str, listener: Callable[..., Any]) -> Self:
+        """Stop listening."""
+        listeners = self._listeners.get(event, [])
+        if listener in listeners:
+            listeners.remove(listener)
+        return self
+
+    def listener_count(self, event: str) -> int:
+        """How many listeners ``event`` has."""
+        return len(self._listeners.get(event, ()))
+
+    def emit(self, event: str, *args: Any) -> bool:
+        """Call the listeners of ``event``; ``error`` without listeners goes to ``onerror``.
+
+        A listener's own exception is logged, never raised into the request.
+        """
+        listeners = self._listeners.get(event)
+        if not listeners:
+            if event == "error" and args:
+                self.onerror(args[0])
+            return False
+        for listener in list(listeners):
+            try:
+                result = listener(*args)
+                if asyncio.iscoroutine(result):
+                    task = asyncio.ensure_future(result)
+                    self._pending.add(task)
+                    task.add_done_callback(self._listener_done)
+            except Exception:
+                log.exception("%r listener %r failed", event, listener)
+        return True
+
+    def _listener_done(self, task: asyncio.Task[Any]) -> None:
+        self._pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("async listener failed", exc_info=task.exception())
+
+    # -- context ---------------------------------------------------------------------------
+
+    def current_context(self) -> ContextT | None:
+        """The context of the request being handled (across awaits), or ``None``."""
+        return _current.get()  # type: ignore[return-value]
+
+    def create_context(self, req: web.BaseRequest) -> ContextT:
+        """A context for ``req`` (what every request gets)."""
+        return self.context(self, req)
+
+    # -- serving ---------------------------------------------------------------------------
+
+    async def serve(self, port: int = 0, host: str = "127.0.0.1", **server_options: Any) -> Server:
+        """Start serving; returns a handle with ``.port``, ``.url`` and ``await .close()``."""
+        from .server import Server
+
+        server = Server(self, host=host, port=port, **server_options)
+        await server.start()
+        return server
+
+    def listen(self, port: int = 3000, host: str = "127.0.0.1", **server_options: Any) -> None:
+        """Serve until SIGINT or SIGTERM, then stop accepting and let requests finish."""
+        from .server import run
+
+        run(self, host=host, port=port, **server_options)
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"subdomain_offset", "proxy", "env"}``."""
+        return {"subdomain_offset": self.subdomain_offset, "proxy": self.proxy, "env": self.env}
+
+    def __repr__(self) -> str:
+        return f"<Koa {self.to_json()}>"
+
+
+def _bad_request() -> web.StreamResponse:
+    return KoaResponse(
+        status=400,
+        body=b"Bad Request",
+        headers={"Content-Type": "text/plain; charset=utf-8", "Connection": "close"},
+    )

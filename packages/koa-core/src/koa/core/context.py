@@ -1,0 +1,424 @@
+"""The Context: one per request, holding ``request``, ``response`` and ``state``.
+
+Most accessors delegate to ``ctx.request`` or ``ctx.response`` as in Koa. Each app has its
+own subclass (``app.context``), so ``app.context.db = pool`` makes ``ctx.db`` available on every
+context of that app, like Koa's prototype.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn
+
+from typing_extensions import TypeVar
+
+from .cookies import Cookies
+from .errors import create_http_error
+from .request import Request
+from .response import Response
+
+if TYPE_CHECKING:
+    from aiohttp.web import BaseRequest, StreamResponse
+    from multidict import CIMultiDict, CIMultiDictProxy, MultiDictProxy
+
+    from .application import Koa
+
+StateT = TypeVar("StateT", default=dict[str, Any])
+
+
+class Context(Generic[StateT]):
+    """What every middleware receives as ``ctx``.
+
+    Subclass it for typed extensions and typed state::
+
+        class State(TypedDict, total=False):
+            user: str
+
+        class AppContext(Context[State]):
+            db: Database
+
+        app = Koa(context_class=AppContext)
+
+        @app.use
+        async def who(ctx: AppContext, next: Next) -> None:
+            ctx.state["user"] = "tobi"   # checked by mypy
+    """
+
+    #: Builds ``ctx.state`` for each request; override for a state object other than a dict.
+    state_factory: ClassVar[Any] = dict
+
+    app: Koa[Any]
+    req: BaseRequest
+    request: Request
+    response: Response
+    state: StateT
+    original_url: str
+    respond: bool
+    params: dict[str, str]
+
+    def __init__(self, app: Koa[Any], req: BaseRequest) -> None:
+        self.app = app
+        self.req = req
+        response = self.response = Response(app, req, self)
+        request = self.request = Request(app, req, self)
+        response.request = request
+        self.original_url = request.original_url
+        self.state = self.state_factory()
+        self.respond = True
+        self.params = {}
+        self._cookies: Cookies | None = None
+        self._finish_callbacks: list[Callable[[], object]] | None = None
+
+    # -- own members -----------------------------------------------------------------------
+
+    @property
+    def res(self) -> StreamResponse | None:
+        """The aiohttp response once one exists (set it yourself with ``ctx.respond = False``)."""
+        return self.response.res
+
+    @res.setter
+    def res(self, value: StreamResponse | None) -> None:
+        self.response.res = value
+
+    @property
+    def cookies(self) -> Cookies:
+        """Request and response cookies, signed with ``app.keys``."""
+        cookies = self._cookies
+        if cookies is None:
+            cookies = self._cookies = Cookies(self)
+        return cookies
+
+    @cookies.setter
+    def cookies(self, value: Cookies) -> None:
+        self._cookies = value
+
+    def throw(
+        self,
+        status: int | str | BaseException = 500,
+        message: str | BaseException | None = None,
+        /,
+        **props: Any,
+    ) -> NoReturn:
+        """Raise an ``HttpError``: ``ctx.throw(404)``, ``ctx.throw(400, "name required")``.
+
+        ``ctx.throw("msg")`` and ``ctx.throw(exc)`` are unexposed 500s; ``ctx.throw(400, exc)``
+        keeps ``exc``'s message. Keyword arguments become attributes of the error
+        (``headers=`` sets headers on the error response).
+        """
+        raise create_http_error(status, message, **props)
+
+    def assert_(
+        self,
+        value: object,
+        status: int = 500,
+        message: str | None = None,
+        /,
+        **props: Any,
+    ) -> None:
+        """``ctx.throw(status, message, **props)`` when ``value`` is falsy."""
+        if not value:
+            raise create_http_error(status, message, **props)
+
+    def on_finished(self, callback: Callable[[], object]) -> None:
+        """Call ``callback()`` once the response has gone to the connection (or failed to).
+
+        By then ``ctx.status`` is the status sent, ``ctx.response.bytes_sent`` the body bytes
+        written and ``ctx.response.aborted`` tells whether the client went away first.
+        Loggers and metrics use it; exceptions from callbacks are logged, not raised.
+        """
+        if self._finish_callbacks is None:
+            self._finish_callbacks = []
+        self._finish_callbacks.append(callback)
+
+    def run_finish_callbacks(self) -> None:
+        """Run the ``on_finished`` callbacks (once; the app calls this)."""
+        callbacks, self._finish_callbacks = self._finish_callbacks, None
+        for callback in callbacks or ():
+            try:
+                callback()
+            except Exception:
+                logging.getLogger("koa").exception("on_finished callback %r failed", callback)
+
+    def onerror(self, err: BaseException | None) -> None:
+        """Koa's default error responder (see ``Koa.handle_error``)."""
+        if err is not None:
+            self.app.handle_error(err, self)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "request": self.request.to_json(),
+            "response": self.response.to_json(),
+            "app": self.app.to_json(),
+            "original_url": self.original_url,
+        }
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.request.method} {self.original_url}>"
+
+    # -- delegated to ctx.request ----------------------------------------------------------
+
+    @property
+    def header(self) -> CIMultiDictProxy[str]:
+        """The request headers."""
+        return self.request.headers
+
+    @property
+    def headers(self) -> CIMultiDictProxy[str]:
+        """The request headers."""
+        return self.request.headers
+
+    @property
+    def method(self) -> str:
+        """The request method (settable)."""
+        return self.request.method
+
+    @method.setter
+    def method(self, value: str) -> None:
+        self.request.method = value
+
+    @property
+    def url(self) -> str:
+        """The request target (settable)."""
+        return self.request.url
+
+    @url.setter
+    def url(self, value: str) -> None:
+        self.request.url = value
+
+    @property
+    def path(self) -> str:
+        """The percent-encoded path (settable)."""
+        return self.request.path
+
+    @path.setter
+    def path(self, value: str) -> None:
+        self.request.path = value
+
+    @property
+    def querystring(self) -> str:
+        """The query string without ``?`` (settable)."""
+        return self.request.querystring
+
+    @querystring.setter
+    def querystring(self, value: str) -> None:
+        self.request.querystring = value
+
+    @property
+    def search(self) -> str:
+        """``?`` plus the query string (settable)."""
+        return self.request.search
+
+    @search.setter
+    def search(self, value: str) -> None:
+        self.request.search = value
+
+    @property
+    def query(self) -> MultiDictProxy[str]:
+        """The parsed query (settable with a mapping)."""
+        return self.request.query
+
+    @query.setter
+    def query(self, value: Mapping[str, Any]) -> None:
+        self.request.query = value
+
+    @property
+    def origin(self) -> str | None:
+        """The Origin header."""
+        return self.request.origin
+
+    @property
+    def href(self) -> str:
+        """The full request URL."""
+        return self.request.href
+
+    @property
+    def host(self) -> str:
+        """Host with port."""
+        return self.request.host
+
+    @property
+    def hostname(self) -> str:
+        """Host without port."""
+        return self.request.hostname
+
+    @property
+    def protocol(self) -> str:
+        """``http`` or ``https``."""
+        return self.request.protocol
+
+    @property
+    def secure(self) -> bool:
+        """True over https."""
+        return self.request.secure
+
+    @property
+    def ip(self) -> str:
+        """The client address."""
+        return self.request.ip
+
+    @property
+    def ips(self) -> list[str]:
+        """Proxy-reported client addresses."""
+        return self.request.ips
+
+    @property
+    def subdomains(self) -> list[str]:
+        """Subdomains, nearest first."""
+        return self.request.subdomains
+
+    @property
+    def fresh(self) -> bool:
+        """True when the client's cache is fresh."""
+        return self.request.fresh
+
+    @property
+    def stale(self) -> bool:
+        """``not fresh``."""
+        return self.request.stale
+
+    @property
+    def idempotent(self) -> bool:
+        """True for idempotent methods."""
+        return self.request.idempotent
+
+    def accepts(self, *types: str) -> Any:
+        """See ``Request.accepts``."""
+        return self.request.accepts(*types)
+
+    def accepts_encodings(self, *encodings: str) -> Any:
+        """See ``Request.accepts_encodings``."""
+        return self.request.accepts_encodings(*encodings)
+
+    def accepts_charsets(self, *charsets: str) -> Any:
+        """See ``Request.accepts_charsets``."""
+        return self.request.accepts_charsets(*charsets)
+
+    def accepts_languages(self, *languages: str) -> Any:
+        """See ``Request.accepts_languages``."""
+        return self.request.accepts_languages(*languages)
+
+    def is_(self, *types: str) -> str | bool | None:
+        """See ``Request.is_``."""
+        return self.request.is_(*types)
+
+    def get(self, field: str) -> str:
+        """A request header, ``""`` when missing."""
+        return self.request.get(field)
+
+    # -- delegated to ctx.response ---------------------------------------------------------
+
+    @property
+    def status(self) -> int:
+        """The response status (settable)."""
+        return self.response.status
+
+    @status.setter
+    def status(self, code: int) -> None:
+        self.response.status = code
+
+    @property
+    def message(self) -> str:
+        """The status phrase (settable)."""
+        return self.response.message
+
+    @message.setter
+    def message(self, text: str) -> None:
+        self.response.message = text
+
+    @property
+    def body(self) -> Any:
+        """The response body (settable: str, bytes, dict/list/numbers, streams, Path, None)."""
+        return self.response.body
+
+    @body.setter
+    def body(self, value: Any) -> None:
+        self.response.body = value
+
+    @property
+    def length(self) -> int | None:
+        """The response Content-Length (settable)."""
+        return self.response.length
+
+    @length.setter
+    def length(self, value: int | None) -> None:
+        self.response.length = value
+
+    @property
+    def type(self) -> str:
+        """The response mime type (settable with an extension or a mime type)."""
+        return self.response.type
+
+    @type.setter
+    def type(self, value: str | None) -> None:
+        self.response.type = value
+
+    @property
+    def last_modified(self) -> datetime | None:
+        """The response Last-Modified (settable)."""
+        return self.response.last_modified
+
+    @last_modified.setter
+    def last_modified(self, value: datetime | str) -> None:
+        self.response.last_modified = value
+
+    @property
+    def etag(self) -> str:
+        """The response ETag (settable)."""
+        return self.response.etag
+
+    @etag.setter
+    def etag(self, value: str) -> None:
+        self.response.etag = value
+
+    @property
+    def header_sent(self) -> bool:
+        """True once headers are on the wire."""
+        return self.response.header_sent
+
+    @property
+    def writable(self) -> bool:
+        """False once the connection can no longer take the response."""
+        return self.response.writable
+
+    @property
+    def response_headers(self) -> CIMultiDict[str]:
+        """The response headers (``ctx.response.headers``)."""
+        return self.response.headers
+
+    def set(self, field: str | Mapping[str, Any], value: Any = None) -> None:
+        """See ``Response.set``."""
+        self.response.set(field, value)
+
+    def append(self, field: str, value: Any) -> None:
+        """See ``Response.append``."""
+        self.response.append(field, value)
+
+    def remove(self, field: str) -> None:
+        """See ``Response.remove``."""
+        self.response.remove(field)
+
+    def has(self, field: str) -> bool:
+        """See ``Response.has``."""
+        return self.response.has(field)
+
+    def vary(self, field: str) -> None:
+        """See ``Response.vary``."""
+        self.response.vary(field)
+
+    def redirect(self, url: str) -> None:
+        """See ``Response.redirect``."""
+        self.response.redirect(url)
+
+    def back(self, alt: str | None = None) -> None:
+        """See ``Response.back``."""
+        self.response.back(alt)
+
+    def attachment(self, filename: str | None = None, *, inline: bool = False) -> None:
+        """See ``Response.attachment``."""
+        self.response.attachment(filename, inline=inline)
+
+    async def flush_headers(self) -> None:
+        """See ``Response.flush_headers``."""
+        await self.response.flush_headers()

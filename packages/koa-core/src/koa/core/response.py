@@ -1,0 +1,490 @@
+"""``ctx.response``: status, headers and body, turned into bytes on the wire by ``respond``."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from email.utils import format_datetime, parsedate_to_datetime
+from html import escape
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from multidict import CIMultiDict
+
+from .mime import content_type, lookup, mime_of, type_is
+from .statuses import EMPTY_STATUSES, REDIRECT_STATUSES, STATUS_PHRASES
+from .urls import encode_url, normalize_http_url
+
+if TYPE_CHECKING:
+    from aiohttp.web import BaseRequest, StreamResponse
+
+    from .application import Koa
+    from .context import Context
+    from .request import Request
+
+# What the body holds, decided once when it is set.
+KIND_NONE = 0
+KIND_TEXT = 1
+KIND_BYTES = 2
+KIND_PATH = 3
+KIND_STREAM = 4
+KIND_JSON = 5
+
+_UNSAFE_HEADER = re.compile(r"[\r\n\0]")
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_HTML_START = re.compile(r"^\s*<")
+_JSON_TYPE = re.compile(r"\bjson\b", re.IGNORECASE)
+_QUOTED_ETAG = re.compile(r'^(W/)?"')
+
+HeaderValue = "str | int | float | Sequence[str | int | float]"
+
+
+def _header_text(field: str, value: object) -> str:
+    text = value if isinstance(value, str) else str(value)
+    if _UNSAFE_HEADER.search(text):
+        raise ValueError(f"header {field!r} has a CR, LF or NUL in its value: {text!r}")
+    return text
+
+
+def _check_field(field: str) -> None:
+    if not _TOKEN.match(field):
+        raise ValueError(f"invalid header name: {field!r}")
+
+
+def classify(value: object) -> int:
+    """Which kind of body ``value`` is (one of the ``KIND_*`` constants)."""
+    if value is None:
+        return KIND_NONE
+    if isinstance(value, str):
+        return KIND_TEXT
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return KIND_BYTES
+    if isinstance(value, PurePath):
+        return KIND_PATH
+    if hasattr(value, "__aiter__") or isinstance(value, io.IOBase):
+        return KIND_STREAM
+    if hasattr(value, "read") and not isinstance(value, (dict, list)):
+        return KIND_STREAM
+    return KIND_JSON
+
+
+def close_stream(stream: object) -> None:
+    """Release a stream body that will not be sent (file objects, async generators)."""
+    aclose = getattr(stream, "aclose", None)
+    if aclose is not None:
+        try:
+            coro = aclose()
+            # An async generator that never started closes without suspending.
+            coro.send(None)
+        except StopIteration:
+            pass
+        except Exception:
+            coro.close()
+        return
+    close = getattr(stream, "close", None)
+    if close is not None:
+        with contextlib.suppress(Exception):
+            close()
+
+
+class Response:
+    """The response side of a context: what ``respond`` will send."""
+
+    __slots__ = (
+        "_body",
+        "_explicit_null_body",
+        "_explicit_status",
+        "_kind",
+        "_message",
+        "_status",
+        "aborted",
+        "app",
+        "ctx",
+        "headers",
+        "req",
+        "request",
+        "res",
+    )
+
+    def __init__(self, app: Koa[Any], req: BaseRequest, ctx: Context[Any]) -> None:
+        self.app = app
+        self.req = req
+        self.ctx = ctx
+        self.request: Request  # set by the context right after
+        self.headers: CIMultiDict[str] = CIMultiDict()
+        self.res: StreamResponse | None = None
+        self._status = 404
+        self._explicit_status = False
+        self._explicit_null_body = False
+        self._message: str | None = None
+        self._body: Any = None
+        self._kind = KIND_NONE
+        #: True when the client went away before the response was complete.
+        self.aborted = False
+
+    # -- status ----------------------------------------------------------------------------
+
+    @property
+    def status(self) -> int:
+        """The status code (404 until something is set)."""
+        return self._status
+
+    @status.setter
+    def status(self, code: int) -> None:
+        if self.header_sent:
+            return
+        if isinstance(code, bool) or not isinstance(code, int):
+            raise TypeError(f"status code must be a number, not {code!r}")
+        if not 100 <= code <= 999:
+            raise ValueError(f"invalid status code: {code}")
+        self._explicit_status = True
+        self._status = code
+        self._message = None
+        if code in EMPTY_STATUSES and self._body is not None:
+            self.body = None
+
+    @property
+    def message(self) -> str:
+        """The status phrase (Koa's ``statuses``), settable."""
+        return self._message or STATUS_PHRASES.get(self._status, "")
+
+    @message.setter
+    def message(self, text: str) -> None:
+        self._message = _header_text("status message", text)
+
+    # -- body ------------------------------------------------------------------------------
+
+    @property
+    def body(self) -> Any:
+        """The body; setting it picks Content-Type and Content-Length as Koa does."""
+        return self._body
+
+    @body.setter
+    def body(self, value: Any) -> None:
+        original = self._body
+        self._body = value
+        kind = self._kind = classify(value)
+        headers = self.headers
+
+        if kind == KIND_NONE:
+            if self._status not in EMPTY_STATUSES:
+                if self.type == "application/json":
+                    # Koa quirk kept for parity: a JSON type with no body answers "null".
+                    self._body = "null"
+                    self._kind = KIND_TEXT
+                    return
+                self.status = 204
+            self._explicit_null_body = True
+            headers.popall("Content-Type", None)
+            headers.popall("Content-Length", None)
+            headers.popall("Transfer-Encoding", None)
+            if original is not None and classify(original) == KIND_STREAM:
+                close_stream(original)
+            return
+
+        if not self._explicit_status:
+            self.status = 200
+        self._explicit_null_body = False
+        set_type = "Content-Type" not in headers
+
+        if kind == KIND_TEXT:
+            if set_type:
+                headers["Content-Type"] = (
+                    "text/html; charset=utf-8"
+                    if _HTML_START.match(value)
+                    else "text/plain; charset=utf-8"
+                )
+            headers["Content-Length"] = str(len(value) if value.isascii() else len(value.encode()))
+        elif kind == KIND_BYTES:
+            if set_type:
+                headers["Content-Type"] = "application/octet-stream"
+            headers["Content-Length"] = str(len(value))
+        elif kind == KIND_PATH:
+            if original is not None and original is not value:
+                headers.popall("Content-Length", None)
+            if set_type:
+                headers["Content-Type"] = content_type(str(value)) or "application/octet-stream"
+        elif kind == KIND_STREAM:
+            if original is not None and original is not value:
+                headers.popall("Content-Length", None)
+            if set_type:
+                headers["Content-Type"] = "application/octet-stream"
+        else:
+            headers.popall("Content-Length", None)
+            current = headers.get("Content-Type")
+            if not current or not _JSON_TYPE.search(current):
+                headers["Content-Type"] = "application/json; charset=utf-8"
+
+        if (
+            original is not None
+            and original is not value
+            and kind != KIND_STREAM
+            and classify(original) == KIND_STREAM
+        ):
+            close_stream(original)
+
+    @property
+    def length(self) -> int | None:
+        """Content-Length as an int (0 if not a number), else computed from the body."""
+        value = self.headers.get("Content-Length")
+        if value is not None:
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+        body = self._body
+        kind = self._kind
+        if kind == KIND_TEXT:
+            return len(body.encode())
+        if kind == KIND_BYTES:
+            return len(body)
+        if kind == KIND_JSON:
+            return len(self.app.json_dumps(body).encode())
+        return None
+
+    @length.setter
+    def length(self, value: int | None) -> None:
+        if value is None:
+            self.headers.popall("Content-Length", None)
+        elif "Transfer-Encoding" not in self.headers:
+            self.set("Content-Length", str(int(value)))
+
+    # -- content type ----------------------------------------------------------------------
+
+    @property
+    def type(self) -> str:
+        """The mime type without parameters, ``""`` when none is set."""
+        return mime_of(self.headers.get("Content-Type", ""))
+
+    @type.setter
+    def type(self, value: str | None) -> None:
+        full = content_type(value) if value else None
+        if full:
+            self.set("Content-Type", full)
+        else:
+            self.remove("Content-Type")
+
+    def is_(self, *types: str) -> str | bool:
+        """The first of ``types`` the response's Content-Type matches, or ``False``."""
+        value = self.headers.get("Content-Type")
+        if not value:
+            return False
+        return type_is(value, types)
+
+    # -- headers ---------------------------------------------------------------------------
+
+    @property
+    def header(self) -> CIMultiDict[str]:
+        """The response headers (mutable, case-insensitive, multi-valued)."""
+        return self.headers
+
+    def get(self, field: str) -> str:
+        """A response header (several lines joined with ``, ``), ``""`` when missing."""
+        values = self.headers.getall(field, ())
+        return ", ".join(values)
+
+    def has(self, field: str) -> bool:
+        """True when the response has the header (case-insensitive)."""
+        return field in self.headers
+
+    def set(self, field: str | Mapping[str, Any], value: Any = None) -> None:
+        """Set a header (a list gives several lines) or, given a mapping, several headers.
+
+        Values become ``str``. ``ValueError`` for CR, LF or NUL. Ignored once headers are sent.
+        """
+        if self.header_sent:
+            return
+        if not isinstance(field, str):
+            for key, val in field.items():
+                self.set(key, val)
+            return
+        _check_field(field)
+        headers = self.headers
+        if isinstance(value, (list, tuple)):
+            texts = [_header_text(field, v) for v in value]
+            headers.popall(field, None)
+            for text in texts:
+                headers.add(field, text)
+        else:
+            headers[field] = _header_text(field, value)
+
+    def append(self, field: str, value: Any) -> None:
+        """Add header lines, keeping the existing ones (``Link``, ``Set-Cookie``)."""
+        if self.header_sent:
+            return
+        _check_field(field)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        texts = [_header_text(field, v) for v in values]
+        for text in texts:
+            self.headers.add(field, text)
+
+    def remove(self, field: str) -> None:
+        """Remove a header."""
+        if self.header_sent:
+            return
+        self.headers.popall(field, None)
+
+    def vary(self, field: str) -> None:
+        """Add ``field`` to Vary unless it is there already (``*`` absorbs everything)."""
+        if self.header_sent:
+            return
+        fields = [f.strip() for f in _header_text("Vary", field).split(",") if f.strip()]
+        for f in fields:
+            if f != "*":
+                _check_field(f)
+        current = self.get("Vary")
+        if current.strip() == "*":
+            return
+        if "*" in fields:
+            self.headers["Vary"] = "*"
+            return
+        known = {f.strip().lower() for f in current.split(",") if f.strip()}
+        value = current
+        for f in fields:
+            if f.lower() not in known:
+                known.add(f.lower())
+                value = f"{value}, {f}" if value else f
+        if value:
+            self.headers["Vary"] = value
+
+    @property
+    def last_modified(self) -> datetime | None:
+        """Last-Modified as a datetime, settable with a datetime or an HTTP date string."""
+        value = self.headers.get("Last-Modified")
+        if not value:
+            return None
+        try:
+            return parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+
+    @last_modified.setter
+    def last_modified(self, value: datetime | str) -> None:
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=timezone.utc)
+            value = format_datetime(value.astimezone(timezone.utc), usegmt=True)
+        self.set("Last-Modified", value)
+
+    @property
+    def etag(self) -> str:
+        """The ETag header; setting it quotes the value unless quoted or weak already."""
+        return self.headers.get("ETag", "")
+
+    @etag.setter
+    def etag(self, value: str) -> None:
+        if not _QUOTED_ETAG.match(value):
+            value = f'"{value}"'
+        self.set("ETag", value)
+
+    # -- redirects and downloads -----------------------------------------------------------
+
+    def redirect(self, url: str) -> None:
+        """Redirect to ``url`` (302 unless a redirect status was set).
+
+        Location is percent-encoded, so nothing in ``url`` can break the header; the body is
+        ``Redirecting to <url>.``, HTML-escaped when the client accepts HTML.
+        """
+        url = normalize_http_url(url)
+        self.set("Location", encode_url(url))
+        if self._status not in REDIRECT_STATUSES:
+            self.status = 302
+        if self.request.accepts("html"):
+            self.type = "text/html; charset=utf-8"
+            self.body = f"Redirecting to {escape(url)}."
+        else:
+            self.type = "text/plain; charset=utf-8"
+            self.body = f"Redirecting to {url}."
+
+    def back(self, alt: str | None = None) -> None:
+        """Redirect to the Referer when it is this site's own page, else to ``alt`` or ``/``."""
+        referrer = self.request.get("Referrer")
+        if referrer and self._same_site(referrer):
+            self.redirect(referrer)
+        else:
+            self.redirect(alt or "/")
+
+    def _same_site(self, referrer: str) -> bool:
+        if referrer.startswith("/"):
+            return not referrer.startswith(("//", "/\\"))
+        from yarl import URL
+
+        try:
+            url = URL(referrer)
+        except ValueError:
+            return False
+        if url.scheme not in ("http", "https") or not url.raw_host:
+            return False
+        if "\\" in referrer:
+            return False
+        own = self.request.host.lower()
+        host = url.raw_host.lower()
+        if url.explicit_port:
+            host = f"{host}:{url.port}"
+        return bool(own) and (host == own or url.raw_authority.lower() == own)
+
+    def attachment(
+        self, filename: str | os.PathLike[str] | None = None, *, inline: bool = False
+    ) -> None:
+        """Set Content-Disposition (and the type from ``filename`` if none is set)."""
+        kind = "inline" if inline else "attachment"
+        if filename is None:
+            self.set("Content-Disposition", kind)
+            return
+        name = os.path.basename(os.fspath(filename))
+        if "Content-Type" not in self.headers:
+            mime = lookup(name)
+            if mime:
+                self.type = mime
+        self.set("Content-Disposition", content_disposition(kind, name))
+
+    # -- sending ---------------------------------------------------------------------------
+
+    @property
+    def header_sent(self) -> bool:
+        """True once the status line and headers have gone to the client."""
+        res = self.res
+        return res is not None and res.prepared
+
+    @property
+    def bytes_sent(self) -> int:
+        """Body bytes written to the connection so far (0 before sending)."""
+        res = self.res
+        return res.body_length if res is not None and res.prepared else 0
+
+    @property
+    def writable(self) -> bool:
+        """False once the connection can no longer take the response."""
+        transport = self.req.transport
+        return transport is not None and not transport.is_closing()
+
+    async def flush_headers(self) -> None:
+        """Send the status and headers now; later header and status changes are ignored."""
+        if self.header_sent:
+            return
+        from aiohttp.web import StreamResponse
+
+        res = StreamResponse(status=self._status, reason=self._message, headers=self.headers)
+        self.res = res
+        await res.prepare(self.req)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self._status, "message": self.message, "header": dict(self.headers)}
+
+    def __repr__(self) -> str:
+        return f"<Response {self._status} {self.message}>"
+
+
+def content_disposition(kind: str, filename: str) -> str:
+    """``attachment; filename="x.json"``, with ``filename*`` for names beyond ASCII."""
+    fallback = "".join(c if 0x20 <= ord(c) < 0x7F else "?" for c in filename)
+    quoted = fallback.replace("\\", "\\\\").replace('"', '\\"')
+    value = f'{kind}; filename="{quoted}"'
+    if fallback != filename:
+        value += "; filename*=UTF-8''" + quote(filename, safe="!#$&+-.^_`|~")
+    return value

@@ -1,0 +1,180 @@
+"""``TestClient``: serve an app on 127.0.0.1 and talk to it over a real socket."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from multidict import CIMultiDictProxy
+
+if TYPE_CHECKING:
+    from .application import Koa
+    from .server import Server
+
+__all__ = ["TestClient", "TestResponse"]
+
+
+class TestResponse:
+    """A response whose body has been read: ``status``, ``reason``, ``headers`` and the body
+    through ``await read()``, ``await text()`` and ``await json()``."""
+
+    __test__ = False
+
+    def __init__(self, res: aiohttp.ClientResponse, body: bytes) -> None:
+        self.status: int = res.status
+        self.reason: str | None = res.reason
+        self.headers: CIMultiDictProxy[str] = res.headers
+        self.raw_headers = res.raw_headers
+        self.cookies = res.cookies
+        self.url = res.url
+        self.method = res.method
+        self.version = res.version
+        self.body = body
+
+    @property
+    def content_type(self) -> str:
+        """The mime type of the response (without parameters)."""
+        return self.headers.get("Content-Type", "").split(";", 1)[0].strip()
+
+    async def read(self) -> bytes:
+        return self.body
+
+    async def text(self, encoding: str = "utf-8") -> str:
+        return self.body.decode(encoding)
+
+    async def json(self) -> Any:
+        return json.loads(self.body)
+
+    def __repr__(self) -> str:
+        return f"<TestResponse {self.status} {self.reason}>"
+
+
+class TestClient:
+    """Serve ``app`` on a free loopback port for the duration of an ``async with`` block.
+
+    ::
+
+        async with TestClient(app) as client:
+            res = await client.get("/users/1")
+            assert res.status == 200
+            assert await res.json() == {"id": 1}
+
+    Responses are ``TestResponse`` objects with the body already read: ``.status``,
+    ``.headers``, ``await .text()``, ``await .json()`` and ``await .read()`` all work after
+    the call returns. Redirects are not followed and bodies are not decompressed.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, app: Koa[Any], **server_options: Any) -> None:
+        self.app = app
+        self._server_options = server_options
+        self._server: Server | None = None
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> TestClient:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        """Start the server and the client session."""
+        self._server = await self.app.serve(port=0, host="127.0.0.1", **self._server_options)
+        self._session = aiohttp.ClientSession(
+            auto_decompress=False,
+            timeout=aiohttp.ClientTimeout(total=30),
+        )
+
+    async def close(self) -> None:
+        """Close the client session and shut the server down."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        if self._server is not None:
+            await self._server.close()
+            self._server = None
+
+    @property
+    def port(self) -> int:
+        """The server's port."""
+        assert self._server is not None, "TestClient is not started"
+        return self._server.port
+
+    @property
+    def host(self) -> str:
+        """The server's address (``127.0.0.1``)."""
+        return "127.0.0.1"
+
+    def make_url(self, path: str) -> str:
+        """The absolute URL for ``path`` on the test server."""
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The underlying ``aiohttp.ClientSession`` (for WebSockets and streaming reads)."""
+        assert self._session is not None, "TestClient is not started"
+        return self._session
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> TestResponse:
+        """Send a request; ``kwargs`` are ``aiohttp.ClientSession.request``'s."""
+        kwargs.setdefault("allow_redirects", False)
+        async with self.session.request(method, self.make_url(path), **kwargs) as res:
+            body = await res.read()
+        return TestResponse(res, body)
+
+    async def get(self, path: str, **kwargs: Any) -> TestResponse:
+        return await self.request("GET", path, **kwargs)
+
+    async def head(self, path: str, **kwargs: Any) -> TestResponse:
+        return await self.request("HEAD", path, **kwargs)
+
+    async def post(self, path: str, **kwargs: Any) -> TestResponse:
+        return await self.request("POST", path, **kwargs)
+
+    async def put(self, path: str, **kwargs: Any) -> TestResponse:
+        return await self.request("PUT", path, **kwargs)
+
+    async def patch(self, path: str, **kwargs: Any) -> TestResponse:
+        return await self.request("PATCH", path, **kwargs)
+
+    async def delete(self, path: str, **kwargs: Any) -> TestResponse:
+        return await self.request("DELETE", path, **kwargs)
+
+    async def options(self, path: str, **kwargs: Any) -> TestResponse:
+        return await self.request("OPTIONS", path, **kwargs)
+
+    async def raw(self, data: bytes, *, timeout: float = 5.0) -> bytes:
+        """Send raw bytes on a fresh connection and return everything the server sends back
+        until it closes the connection (or ``timeout`` passes). For malformed requests."""
+        import asyncio
+
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        try:
+            writer.write(data)
+            await writer.drain()
+            chunks: list[bytes] = []
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout
+            while (remaining := deadline - loop.time()) > 0:
+                try:
+                    chunk = await asyncio.wait_for(reader.read(65536), remaining)
+                except asyncio.TimeoutError:
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            return b"".join(chunks)
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()

@@ -1,0 +1,1 @@
+"""koa.logger (work in progress)."""

@@ -1,0 +1,1 @@
+"""koa.mount (work in progress)."""

@@ -1,0 +1,1 @@
+"""koa.router (work in progress)."""

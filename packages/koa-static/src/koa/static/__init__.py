@@ -1,0 +1,1 @@
+"""koa.static (work in progress)."""

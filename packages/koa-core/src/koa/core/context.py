@@ -58,6 +58,15 @@ class Context(Generic[StateT]):
     respond: bool
     params: dict[str, str]
 
+    # Fields the ecosystem's middleware fill in (declared here so they are typed for users;
+    # class-level defaults cost nothing per request). koa-router sets the route fields,
+    # koa-mount sets ``mount_path``.
+    captures: list[str] = []
+    matched_route: str | None = None
+    matched_route_name: str | None = None
+    router: Any = None
+    mount_path: str | None = None
+
     def __init__(self, app: Koa[Any], req: BaseRequest) -> None:
         self.app = app
         self.req = req

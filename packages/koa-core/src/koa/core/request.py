@@ -81,8 +81,10 @@ class Request:
         "_query_source",
         "_url",
         "app",
+        "body",
         "ctx",
         "original_url",
+        "raw_body",
         "req",
         "response",
     )
@@ -98,6 +100,10 @@ class Request:
         self._query_source: str | None = None
         self._ip: str | None = None
         self._method: str = req.method
+        #: The parsed body, set by a body parser (koa-bodyparser); ``None`` until one runs.
+        self.body: Any = None
+        #: The raw (decoded) body text, set by a body parser; ``None`` until one runs.
+        self.raw_body: str | None = None
 
     # -- headers ---------------------------------------------------------------------------
 

@@ -1,0 +1,158 @@
+"""``send(ctx, path, root=...)``: koa-send, plus ETag, 304, Range and ``Vary``."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import os.path
+from collections.abc import Sequence
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+
+from koa.core import Context
+
+from . import ranges
+from .files import Directory, Found, locate
+from .options import SendOptions, SetHeaders, make_options
+from .paths import is_hidden, resolve
+
+
+async def send(
+    ctx: Context[Any],
+    path: str,
+    *,
+    root: str | os.PathLike[str],
+    index: str | bool | None = None,
+    max_age: float = 0,
+    immutable: bool = False,
+    hidden: bool = False,
+    format: bool = True,
+    extensions: Sequence[str] | bool | None = None,
+    gzip: bool = True,
+    brotli: bool = True,
+    set_headers: SetHeaders | None = None,
+    follow_symlinks: bool = False,
+    directory_slash: bool = False,
+) -> Path | None:
+    """Send the file that the URL path ``path`` names under ``root``.
+
+    ``path`` is percent-encoded, as ``ctx.path`` is. Returns the file that will be sent, or
+    ``None`` when nothing is (a hidden file, or a directory that is not served). Raises
+    ``HttpError``: 404 when there is no such file, 400 for an undecodable or malicious path,
+    403 for a path that climbs out of ``root``::
+
+        async def download(ctx, next):
+            await send(ctx, ctx.path, root="public", max_age=3600)
+    """
+    opts = make_options(
+        root,
+        index=index,
+        max_age=max_age,
+        immutable=immutable,
+        hidden=hidden,
+        format=format,
+        extensions=extensions,
+        gzip=gzip,
+        brotli=brotli,
+        set_headers=set_headers,
+        follow_symlinks=follow_symlinks,
+        directory_slash=directory_slash,
+    )
+    return await send_with(ctx, path, opts)
+
+
+async def send_with(ctx: Context[Any], path: str, opts: SendOptions) -> Path | None:
+    """``send`` with options already checked by ``make_options`` (what ``serve`` uses)."""
+    file = resolve(opts.root, path, opts.index)
+    if not opts.hidden and is_hidden(opts.root, file):
+        return None
+    found = await asyncio.get_running_loop().run_in_executor(None, locate, opts, file)
+    if found is None:
+        return None
+    if isinstance(found, Directory):
+        _redirect_to_directory(ctx)
+        return Path(found.path)
+    return send_found(ctx, found, opts)
+
+
+def send_found(ctx: Context[Any], found: Found, opts: SendOptions) -> Path:
+    """Set the headers and the body for a located file."""
+    response = ctx.response
+    headers = response.headers
+    path = found.path
+    st = found.stat
+    encoding: str | None = None
+
+    if found.br is not None or found.gz is not None:
+        # The answer depends on Accept-Encoding whichever file is chosen (koajs/send#126).
+        response.vary("Accept-Encoding")
+        offers = [e for e, s in (("br", found.br), ("gzip", found.gz)) if s is not None]
+        best = ctx.request.accepts_encodings(*offers, "identity")
+        if best == "br" and found.br is not None:
+            encoding, path, st = "br", path + ".br", found.br
+        elif best == "gzip" and found.gz is not None:
+            encoding, path, st = "gzip", path + ".gz", found.gz
+
+    served = Path(path)
+    if opts.set_headers is not None:
+        opts.set_headers(headers, served, st)
+
+    headers["Content-Length"] = str(st.st_size)
+    if "Last-Modified" not in headers:
+        # Rounded up, as aiohttp's FileResponse does, so If-Modified-Since round-trips.
+        headers["Last-Modified"] = formatdate(math.ceil(st.st_mtime), usegmt=True)
+    if "ETag" not in headers:
+        # The same validator aiohttp's FileResponse computes, so its 304 logic agrees.
+        headers["ETag"] = f'"{st.st_mtime_ns:x}-{st.st_size:x}"'
+    if "Cache-Control" not in headers:
+        headers["Cache-Control"] = opts.cache_control
+    headers["Accept-Ranges"] = "bytes"
+    if encoding is not None:
+        headers["Content-Encoding"] = encoding
+    if "Content-Type" not in headers:
+        response.type = os.path.splitext(found.path)[1]
+        if encoding is not None and "Content-Type" not in headers:
+            headers["Content-Type"] = "application/octet-stream"
+
+    range_header = ctx.req.headers.get("Range")
+    if range_header is not None:
+        _plan_range(ctx, range_header, headers["ETag"], st)
+
+    response.body = served
+    return served
+
+
+def _plan_range(ctx: Context[Any], header: str, etag: str, st: os.stat_result) -> None:
+    req = ctx.req
+    size = st.st_size
+    plan: ranges.Plan = ranges.FULL
+    if req.method in ("GET", "HEAD") and ranges.if_range_holds(
+        req.headers.get("If-Range"), etag, math.ceil(st.st_mtime)
+    ):
+        plan = ranges.plan(header, size)
+    # aiohttp's FileResponse reads the range from the request's cached ``http_range`` and
+    # ``if_range`` properties; filling that cache hands it our decision: the whole file
+    # (an empty slice), one range, or a start at the end of the file, which it answers
+    # with 416 and ``Content-Range: bytes */size`` (after its 304/412 checks, as RFC 9110
+    # orders them).
+    if plan == ranges.FULL:
+        chosen = slice(None, None, 1)
+    elif plan == ranges.UNSATISFIABLE:
+        chosen = slice(size, None, 1)
+        ctx.response.headers.popall("Content-Length", None)  # a 416 has no body
+    else:
+        assert isinstance(plan, tuple)
+        chosen = slice(plan[0], plan[1] + 1, 1)
+    cache = req._cache
+    cache["http_range"] = chosen
+    cache["if_range"] = None
+
+
+def _redirect_to_directory(ctx: Context[Any]) -> None:
+    url = ctx.original_url
+    q = url.find("?")
+    target = url + "/" if q < 0 else url[:q] + "/" + url[q:]
+    ctx.status = 301
+    ctx.redirect(target)

@@ -17,7 +17,7 @@ from .compose import ComposedMiddleware, Middleware, compose
 from .context import Context
 from .cookies import Keygrip, KeyRotation
 from .request import bad_host
-from .respond import KoaResponse, respond
+from .respond import KoaResponse, abort, respond
 from .statuses import STATUS_PHRASES
 
 if TYPE_CHECKING:
@@ -128,12 +128,13 @@ class Koa(Generic[ContextT]):
         """The aiohttp handler that runs ``fn`` for every request (``callback`` uses it)."""
         context_class = self.context
         current = _current
+        proxy = self.proxy
 
         async def handle(req: web.BaseRequest) -> web.StreamResponse:
             host_values = req.headers.getall("Host", ())
             if len(host_values) > 1 or (host_values and bad_host(host_values[0])):
                 return _bad_request()
-            if self.proxy:
+            if proxy:
                 forwarded = req.headers.get("X-Forwarded-Host")
                 if forwarded is not None and bad_host(forwarded):
                     return _bad_request()
@@ -142,52 +143,56 @@ class Koa(Generic[ContextT]):
             try:
                 try:
                     await fn(ctx)
+                    if not ctx.respond:
+                        res = ctx.res
+                        if res is None:
+                            raise RuntimeError(
+                                "ctx.respond is False but ctx.res holds no response: prepare"
+                                " an aiohttp StreamResponse with `await res.prepare(ctx.req)`"
+                                " and assign it to ctx.res"
+                            )
+                        return res
                 except Exception as err:
-                    self.handle_error(err, ctx)
+                    if not self.handle_error(err, ctx):
+                        return _aborted(ctx)
                 try:
-                    res = await respond(ctx)
+                    return await respond(ctx)
                 except Exception as err:
-                    self.handle_error(err, ctx)
-                    res = await respond(ctx)
-                if ctx.respond:
-                    # Write it here rather than leave it to aiohttp, so that "finished"
-                    # (for on_finished listeners such as loggers) means on the wire.
-                    try:
-                        if not res.prepared:
-                            await res.prepare(req)
-                        await res.write_eof()
-                    except ConnectionError:
-                        ctx.response.aborted = True
-                if ctx._finish_callbacks is not None:
-                    ctx.run_finish_callbacks()
-                return res
+                    if not self.handle_error(err, ctx):
+                        return _aborted(ctx)
+                    return await respond(ctx)
             finally:
                 current.reset(token)
+                if ctx._finish_callbacks is not None:
+                    ctx.run_finish_callbacks()
 
         return handle
 
     # -- errors ----------------------------------------------------------------------------
 
-    def handle_error(self, err: BaseException, ctx: Context[Any]) -> None:
+    def handle_error(self, err: BaseException, ctx: Context[Any]) -> bool:
         """Koa's ``ctx.onerror``: emit ``error``, then turn ``err`` into the response.
 
         All headers set so far are dropped, ``err.headers`` applied (but Content-Type and
         Content-Length), the status comes from ``err.status`` or ``err.status_code`` (500
         when missing or unknown) and the body is the message when ``err.expose`` is true,
-        else the status phrase. Once headers are sent, nothing is written.
+        else the status phrase. Returns ``False`` when headers were already sent: then
+        nothing can be written, and the caller closes the connection.
         """
         response = ctx.response
         header_sent = response.header_sent or not response.writable
-        status = _error_status(err)
+        status = getattr(err, "status", None) or getattr(err, "status_code", None)
+        if type(status) is not int or status not in STATUS_PHRASES:
+            status = 500
         try:
             if header_sent:
                 err.header_sent = True  # type: ignore[attr-defined]
             err.status = status  # type: ignore[attr-defined]
-        except AttributeError:
+        except AttributeError:  # read-only attributes (aiohttp's HTTPException)
             pass
         self.emit("error", err, ctx)
         if header_sent:
-            return
+            return False
 
         headers = response.headers
         headers.clear()
@@ -196,9 +201,11 @@ class Koa(Generic[ContextT]):
             for name, value in extra.items():
                 if name.lower() in ("content-type", "content-length"):
                     continue
-                response.set(name, value)
-        expose = getattr(err, "expose", False) is True
-        if expose:
+                try:
+                    response.append(name, value)
+                except (TypeError, ValueError):
+                    log.warning("error header %r dropped: not a valid header", name)
+        if getattr(err, "expose", False) is True:
             message = getattr(err, "message", None)
             text = message if isinstance(message, str) else str(err)
         else:
@@ -210,16 +217,21 @@ class Koa(Generic[ContextT]):
         response._message = None
         headers["Content-Type"] = "text/plain; charset=utf-8"
         response.body = text
+        return True
 
-    def onerror(self, err: BaseException) -> None:
-        """The default ``error`` listener: log unless the error is a 404, exposed, or silent."""
+    def onerror(self, err: BaseException, ctx: Context[Any] | None = None) -> None:
+        """The default ``error`` listener: log unless the error is a 404, exposed, or silent.
+
+        The record goes to ``logging.getLogger("koa")`` at ERROR level, with the traceback.
+        """
         if not isinstance(err, BaseException):
             raise TypeError(f"non-error thrown: {json.dumps(err, default=repr)}")
         if getattr(err, "status", None) == 404 or getattr(err, "expose", False) is True:
             return
         if self.silent:
             return
-        log.error("%s", err, exc_info=err)
+        where = f" ({ctx.method} {ctx.original_url})" if ctx is not None else ""
+        log.error("%s: %s%s", type(err).__name__, err, where, exc_info=err)
 
     # -- events ----------------------------------------------------------------------------
 
@@ -247,7 +259,7 @@ class Koa(Generic[ContextT]):
         listeners = self._listeners.get(event)
         if not listeners:
             if event == "error" and args:
-                self.onerror(args[0])
+                self.onerror(*args[:2])
             return False
         for listener in list(listeners):
             try:
@@ -297,6 +309,13 @@ class Koa(Generic[ContextT]):
 
     def __repr__(self) -> str:
         return f"<Koa {self.to_json()}>"
+
+
+def _aborted(ctx: Context[Any]) -> web.StreamResponse:
+    # Headers went out before the error: cut the connection so the client sees a truncated
+    # response, and give aiohttp the response it already holds.
+    abort(ctx)
+    return ctx.res or web.Response()
 
 
 def _bad_request() -> web.StreamResponse:

@@ -8,6 +8,7 @@ context of that app, like Koa's prototype.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn
@@ -61,7 +62,7 @@ class Context(Generic[StateT]):
     # Fields the ecosystem's middleware fill in (declared here so they are typed for users;
     # class-level defaults cost nothing per request). koa-router sets the route fields,
     # koa-mount sets ``mount_path``.
-    captures: list[str] = []
+    captures: list[str] = []  # noqa: RUF012 (read-only default; routers assign a new list)
     matched_route: str | None = None
     matched_route_name: str | None = None
     router: Any = None
@@ -70,9 +71,10 @@ class Context(Generic[StateT]):
     def __init__(self, app: Koa[Any], req: BaseRequest) -> None:
         self.app = app
         self.req = req
-        response = self.response = Response(app, req, self)
-        request = self.request = Request(app, req, self)
-        response.request = request
+        self.response = Response(app, req, self)
+        # Parts that point back at the context get a weak proxy: strong links both ways
+        # would make every request a reference cycle for the garbage collector.
+        request = self.request = Request(app, req, weakref.proxy(self))
         self.original_url = request.original_url
         self.state = self.state_factory()
         self.respond = True
@@ -96,7 +98,7 @@ class Context(Generic[StateT]):
         """Request and response cookies, signed with ``app.keys``."""
         cookies = self._cookies
         if cookies is None:
-            cookies = self._cookies = Cookies(self)
+            cookies = self._cookies = Cookies(weakref.proxy(self))
         return cookies
 
     @cookies.setter

@@ -1,18 +1,23 @@
-"""``respond(ctx)``: turn the context's status, headers and body into aiohttp's response.
+"""``respond(ctx)``: turn the context's status, headers and body into bytes on the wire.
 
-This is the only place that writes to the wire; middleware only sets ``ctx`` fields.
+This is the only place that writes a response; middleware only sets ``ctx`` fields. When
+``respond`` returns, the response has been written and finished (or the connection is gone),
+so "finished" means on the wire for ``ctx.on_finished`` listeners such as loggers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+import os
 from collections.abc import AsyncIterator
+from stat import S_ISREG
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from multidict import CIMultiDict
 
+from .errors import HttpError
 from .response import (
     KIND_BYTES,
     KIND_JSON,
@@ -20,7 +25,7 @@ from .response import (
     KIND_PATH,
     KIND_STREAM,
     KIND_TEXT,
-    close_stream,
+    aclose_stream,
 )
 from .statuses import EMPTY_STATUSES
 
@@ -36,12 +41,10 @@ class _KoaHeaders:
     async def _prepare_headers(self) -> None:
         headers: CIMultiDict[str] = self._headers  # type: ignore[attr-defined]
         had_type = "Content-Type" in headers
-        had_server = "Server" in headers
         await super()._prepare_headers()  # type: ignore[misc]
         if not had_type:
             headers.popall("Content-Type", None)
-        if not had_server:
-            headers.popall("Server", None)
+        headers.popall("Server", None)
 
 
 class KoaResponse(_KoaHeaders, web.Response):
@@ -52,33 +55,54 @@ class KoaStreamResponse(_KoaHeaders, web.StreamResponse):
     """``web.StreamResponse`` that sends exactly the headers Koa chose."""
 
 
+class _FileError(Exception):
+    """The file of a ``Path`` body could not be opened (raised before anything is sent)."""
+
+
 class KoaFileResponse(_KoaHeaders, web.FileResponse):
     """``web.FileResponse`` (sendfile, Range, conditional requests) with Koa's headers."""
 
+    def _make_response(self, request: web.BaseRequest, accept_encoding: str) -> Any:
+        # aiohttp answers a missing or unreadable file with a bare 404/403 of its own; raise
+        # instead, so the app's error responder answers (and ``app.on("error")`` hears of it).
+        try:
+            return super()._make_response(request, accept_encoding)
+        except OSError as err:
+            raise _FileError(str(err)) from err
 
-def _plain(ctx: Context[Any], data: bytes | None) -> web.StreamResponse:
+    def _get_file_path_stat_encoding(self, accept_encoding: str) -> Any:
+        # Send exactly the file given: aiohttp alone would swap in a ``.br``/``.gz`` sibling
+        # whenever Accept-Encoding merely contains the word (even ``gzip;q=0``). koa.static
+        # negotiates precompressed files itself, honouring its gzip/brotli options.
+        st = self._path.stat()
+        return (self._path if S_ISREG(st.st_mode) else None), st, None
+
+
+def _start(ctx: Context[Any], data: bytes | None) -> KoaResponse:
+    """A plain (non-streamed) response sharing ``ctx.response.headers`` (no header copy)."""
     response = ctx.response
-    res = KoaResponse(
-        status=response._status,
-        reason=response.message,
-        headers=response.headers,
-        body=data,
-    )
+    res = KoaResponse(status=response._status, reason=response.message or "unknown", body=data)
+    res._headers = response.headers
     response.res = res
     return res
 
 
-async def respond(ctx: Context[Any]) -> web.StreamResponse:
-    """Build (or finish) the aiohttp response for ``ctx``."""
-    if not ctx.respond:
-        res = ctx.res
-        if res is None:
-            raise RuntimeError(
-                "ctx.respond is False but ctx.res holds no response: prepare an aiohttp "
-                "StreamResponse with `await res.prepare(ctx.req)` and assign it to ctx.res"
-            )
-        return res
+async def _finish(ctx: Context[Any], res: web.StreamResponse) -> web.StreamResponse:
+    try:
+        await res.prepare(ctx.req)
+        await res.write_eof()
+    except ConnectionError:
+        ctx.response.aborted = True
+    return res
 
+
+async def respond(ctx: Context[Any]) -> web.StreamResponse:
+    """Write the response for ``ctx`` (Koa's ``respond``) and return aiohttp's response.
+
+    Errors raised before anything was sent (a JSON body that does not encode, a stream that
+    fails before its first chunk, a ``Path`` that cannot be opened) propagate to the caller,
+    which answers them with the error responder.
+    """
     response = ctx.response
     flushed = response.res
     if flushed is not None and flushed.prepared:
@@ -92,18 +116,20 @@ async def respond(ctx: Context[Any]) -> web.StreamResponse:
 
     if status in EMPTY_STATUSES:
         if kind == KIND_STREAM:
-            close_stream(body)
+            response._body = None
+            response._kind = KIND_NONE
+            await aclose_stream(body)
         headers.popall("Content-Type", None)
         headers.popall("Content-Length", None)
         headers.popall("Transfer-Encoding", None)
-        return _plain(ctx, None)
+        return await _finish(ctx, _start(ctx, None))
 
     head = ctx.req.method == "HEAD"
 
     if kind == KIND_TEXT:
-        data: bytes | None = body.encode()
+        data: bytes = body.encode()
     elif kind == KIND_BYTES:
-        data = body if isinstance(body, bytes) else bytes(body)
+        data = body if type(body) is bytes else bytes(body)
     elif kind == KIND_JSON:
         data = ctx.app.json_dumps(body).encode()
         if "Content-Length" not in headers:
@@ -113,9 +139,9 @@ async def respond(ctx: Context[Any]) -> web.StreamResponse:
             headers.popall("Content-Type", None)
             headers.popall("Transfer-Encoding", None)
             headers["Content-Length"] = "0"
-            return _plain(ctx, None)
+            return await _finish(ctx, _start(ctx, None))
         if head:
-            return _plain(ctx, None)
+            return await _finish(ctx, _start(ctx, None))
         data = (response.message or str(status)).encode()
         headers["Content-Type"] = "text/plain; charset=utf-8"
         headers["Content-Length"] = str(len(data))
@@ -123,34 +149,38 @@ async def respond(ctx: Context[Any]) -> web.StreamResponse:
         return await _send_file(ctx)
     else:
         if head:
-            close_stream(body)
-            return _plain(ctx, None)
+            response._body = None
+            response._kind = KIND_NONE
+            await aclose_stream(body)
+            return await _finish(ctx, _start(ctx, None))
         return await _send_stream(ctx, body)
 
     if head:
-        if "Content-Length" not in headers and data is not None:
+        if "Content-Length" not in headers:
             headers["Content-Length"] = str(len(data))
-        return _plain(ctx, None)
-    return _plain(ctx, data)
+        return await _finish(ctx, _start(ctx, None))
+    return await _finish(ctx, _start(ctx, data))
 
 
 async def _send_file(ctx: Context[Any]) -> web.StreamResponse:
     response = ctx.response
-    res = KoaFileResponse(
-        response._body,
-        status=response._status,
-        reason=response.message,
-        headers=response.headers,
-    )
+    res = KoaFileResponse(response._body, status=response._status, reason=response.message)
+    res._headers = response.headers
     response.res = res
     try:
         await res.prepare(ctx.req)
+    except _FileError as err:
+        response.res = None
+        cause = err.__cause__
+        if isinstance(cause, (FileNotFoundError, NotADirectoryError)):
+            raise HttpError(404, expose=False) from cause
+        raise cause or err from None
     except ConnectionError:
         response.aborted = True
         return res
     # aiohttp answered Range (206/416) and conditional requests (304/412) itself.
     response._status = res.status
-    return res
+    return await _finish(ctx, res)
 
 
 def _chunks(body: Any) -> AsyncIterator[Any]:
@@ -160,8 +190,8 @@ def _chunks(body: Any) -> AsyncIterator[Any]:
 
 
 async def _read_file(file: Any) -> AsyncIterator[bytes]:
-    # Real files are read in a thread so a slow disk never blocks the event loop.
-    threaded = isinstance(file, io.FileIO | io.BufferedReader)
+    # Files on disk are read in a thread so a slow disk never blocks the event loop.
+    threaded = isinstance(file, (io.FileIO, io.BufferedReader))
     loop = asyncio.get_running_loop()
     while True:
         chunk = (
@@ -173,10 +203,10 @@ async def _read_file(file: Any) -> AsyncIterator[bytes]:
 
 
 def _as_bytes(chunk: Any) -> bytes:
+    if isinstance(chunk, (bytes, bytearray, memoryview)):
+        return chunk  # type: ignore[return-value]
     if isinstance(chunk, str):
         return chunk.encode()
-    if isinstance(chunk, (bytes, bytearray, memoryview)):
-        return bytes(chunk)
     raise TypeError(f"a stream body must yield bytes or str, not {type(chunk).__name__}")
 
 
@@ -187,17 +217,17 @@ async def _send_stream(ctx: Context[Any], body: Any) -> web.StreamResponse:
         # Pull the first chunk before sending headers: a stream that fails now still gets a
         # proper error response instead of a reset connection.
         try:
-            first: bytes | None = _as_bytes(await chunks.__anext__())
+            first: Any = _as_bytes(await chunks.__anext__())
         except StopAsyncIteration:
             first = None
-    except Exception as err:
-        _close(body, chunks)
-        ctx.app.handle_error(err, ctx)
-        return await respond(ctx)
+    except BaseException:
+        response._body = None
+        response._kind = KIND_NONE
+        await _close(body, chunks)
+        raise
 
-    res = KoaStreamResponse(
-        status=response._status, reason=response.message, headers=response.headers
-    )
+    res = KoaStreamResponse(status=response._status, reason=response.message or "unknown")
+    res._headers = response.headers
     response.res = res
     try:
         await res.prepare(ctx.req)
@@ -209,21 +239,26 @@ async def _send_stream(ctx: Context[Any], body: Any) -> web.StreamResponse:
     except ConnectionError:
         response.aborted = True  # the client went away: stop reading the stream
     except Exception as err:
-        # Headers are out: report the error and cut the connection so the client sees a
+        # Headers are out: report the error and cut the connection, so the client sees a
         # truncated response rather than a complete-looking one.
         ctx.app.handle_error(err, ctx)
-        transport = ctx.req.transport
-        if transport is not None:
-            transport.close()
+        abort(ctx)
     finally:
-        _close(body, chunks)
+        await _close(body, chunks)
     return res
 
 
-def _close(body: Any, chunks: Any) -> None:
+def abort(ctx: Context[Any]) -> None:
+    """Close the connection under a response whose headers are already out."""
+    transport = ctx.req.transport
+    if transport is not None:
+        transport.close()
+
+
+async def _close(body: Any, chunks: Any) -> None:
     if chunks is not body:
-        close_stream(chunks)
-    close_stream(body)
+        await aclose_stream(chunks)
+    await aclose_stream(body)
 
 
 async def _finish_flushed(ctx: Context[Any], res: web.StreamResponse) -> None:
@@ -232,12 +267,13 @@ async def _finish_flushed(ctx: Context[Any], res: web.StreamResponse) -> None:
     kind = response._kind
     body = response._body
     try:
-        if ctx.req.method == "HEAD" or kind == KIND_NONE:
-            pass
+        if ctx.req.method == "HEAD" or kind == KIND_NONE or res.status in EMPTY_STATUSES:
+            if kind == KIND_STREAM:
+                await aclose_stream(body)
         elif kind == KIND_TEXT:
             await res.write(body.encode())
         elif kind == KIND_BYTES:
-            await res.write(bytes(body))
+            await res.write(body)
         elif kind == KIND_JSON:
             await res.write(ctx.app.json_dumps(body).encode())
         elif kind == KIND_STREAM:
@@ -246,9 +282,10 @@ async def _finish_flushed(ctx: Context[Any], res: web.StreamResponse) -> None:
                 async for chunk in chunks:
                     await res.write(_as_bytes(chunk))
             finally:
-                _close(body, chunks)
+                await _close(body, chunks)
         elif kind == KIND_PATH:
-            file = await asyncio.get_running_loop().run_in_executor(None, open, body, "rb")
+            loop = asyncio.get_running_loop()
+            file = await loop.run_in_executor(None, open, os.fspath(body), "rb")
             try:
                 async for chunk in _read_file(file):
                     await res.write(chunk)
@@ -259,6 +296,4 @@ async def _finish_flushed(ctx: Context[Any], res: web.StreamResponse) -> None:
         response.aborted = True
     except Exception as err:
         ctx.app.handle_error(err, ctx)
-        transport = ctx.req.transport
-        if transport is not None:
-            transport.close()
+        abort(ctx)

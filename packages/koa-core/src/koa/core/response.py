@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import io
 import os
 import re
+import weakref
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
@@ -60,31 +61,57 @@ def classify(value: object) -> int:
     """Which kind of body ``value`` is (one of the ``KIND_*`` constants)."""
     if value is None:
         return KIND_NONE
+    cls = type(value)
+    # The common cases first, by exact type (cheaper than isinstance chains).
+    if cls is str:
+        return KIND_TEXT
+    if cls is dict or cls is list:
+        return KIND_JSON
+    if cls is bytes:
+        return KIND_BYTES
     if isinstance(value, str):
         return KIND_TEXT
     if isinstance(value, (bytes, bytearray, memoryview)):
         return KIND_BYTES
+    if isinstance(value, (dict, list, tuple, int, float)):
+        return KIND_JSON
     if isinstance(value, PurePath):
         return KIND_PATH
-    if hasattr(value, "__aiter__") or isinstance(value, io.IOBase):
-        return KIND_STREAM
-    if hasattr(value, "read") and not isinstance(value, (dict, list)):
+    if hasattr(value, "__aiter__") or hasattr(value, "read"):
         return KIND_STREAM
     return KIND_JSON
 
 
+_closing: set[asyncio.Task[None]] = set()
+
+
 def close_stream(stream: object) -> None:
-    """Release a stream body that will not be sent (file objects, async generators)."""
+    """Release a stream body that will not be sent (file objects, async generators).
+
+    Errors while closing are swallowed, as Koa does for a replaced stream.
+    """
     aclose = getattr(stream, "aclose", None)
     if aclose is not None:
         try:
-            coro = aclose()
-            # An async generator that never started closes without suspending.
-            coro.send(None)
-        except StopIteration:
-            pass
-        except Exception:
-            coro.close()
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        task = loop.create_task(aclose_stream(stream))
+        _closing.add(task)
+        task.add_done_callback(_closing.discard)
+        return
+    close = getattr(stream, "close", None)
+    if close is not None:
+        with contextlib.suppress(Exception):
+            close()
+
+
+async def aclose_stream(stream: object) -> None:
+    """``close_stream`` for async code: waits for an async generator's ``aclose()``."""
+    aclose = getattr(stream, "aclose", None)
+    if aclose is not None:
+        with contextlib.suppress(Exception):
+            await aclose()
         return
     close = getattr(stream, "close", None)
     if close is not None:
@@ -97,6 +124,7 @@ class Response:
 
     __slots__ = (
         "_body",
+        "_ctx",
         "_explicit_null_body",
         "_explicit_status",
         "_kind",
@@ -104,18 +132,17 @@ class Response:
         "_status",
         "aborted",
         "app",
-        "ctx",
         "headers",
         "req",
-        "request",
         "res",
     )
 
     def __init__(self, app: Koa[Any], req: BaseRequest, ctx: Context[Any]) -> None:
         self.app = app
         self.req = req
-        self.ctx = ctx
-        self.request: Request  # set by the context right after
+        # A weak reference: the context owns its response, and a strong link back would make
+        # every request a reference cycle for the garbage collector.
+        self._ctx = weakref.ref(ctx)
         self.headers: CIMultiDict[str] = CIMultiDict()
         self.res: StreamResponse | None = None
         self._status = 404
@@ -126,6 +153,19 @@ class Response:
         self._kind = KIND_NONE
         #: True when the client went away before the response was complete.
         self.aborted = False
+
+    @property
+    def ctx(self) -> Context[Any]:
+        """The context this response belongs to."""
+        ctx = self._ctx()
+        if ctx is None:
+            raise ReferenceError("the context of this response no longer exists")
+        return ctx
+
+    @property
+    def request(self) -> Request:
+        """The request of the same context."""
+        return self.ctx.request
 
     # -- status ----------------------------------------------------------------------------
 
@@ -167,9 +207,13 @@ class Response:
     @body.setter
     def body(self, value: Any) -> None:
         original = self._body
+        original_kind = self._kind
         self._body = value
         kind = self._kind = classify(value)
         headers = self.headers
+        res = self.res
+        if res is not None and res.prepared:
+            return  # after flush_headers(): only the body itself can still change
 
         if kind == KIND_NONE:
             if self._status not in EMPTY_STATUSES:
@@ -183,7 +227,7 @@ class Response:
             headers.popall("Content-Type", None)
             headers.popall("Content-Length", None)
             headers.popall("Transfer-Encoding", None)
-            if original is not None and classify(original) == KIND_STREAM:
+            if original_kind == KIND_STREAM:
                 close_stream(original)
             return
 
@@ -208,7 +252,7 @@ class Response:
             if original is not None and original is not value:
                 headers.popall("Content-Length", None)
             if set_type:
-                headers["Content-Type"] = content_type(str(value)) or "application/octet-stream"
+                headers["Content-Type"] = content_type(value.suffix) or "application/octet-stream"
         elif kind == KIND_STREAM:
             if original is not None and original is not value:
                 headers.popall("Content-Length", None)
@@ -220,12 +264,9 @@ class Response:
             if not current or not _JSON_TYPE.search(current):
                 headers["Content-Type"] = "application/json; charset=utf-8"
 
-        if (
-            original is not None
-            and original is not value
-            and kind != KIND_STREAM
-            and classify(original) == KIND_STREAM
-        ):
+        # A stream replaced by anything but another stream is released (a stream wrapping
+        # another one, as compression middleware does, must leave it open).
+        if original_kind == KIND_STREAM and kind != KIND_STREAM and original is not value:
             close_stream(original)
 
     @property
@@ -306,6 +347,8 @@ class Response:
         _check_field(field)
         headers = self.headers
         if isinstance(value, (list, tuple)):
+            if len(value) != 1 and field.lower() in ("content-type", "content-length"):
+                raise ValueError(f"{field} must have exactly one value, not {len(value)}")
             texts = [_header_text(field, v) for v in value]
             headers.popall(field, None)
             for text in texts:
@@ -365,6 +408,12 @@ class Response:
 
     @last_modified.setter
     def last_modified(self, value: datetime | str) -> None:
+        if isinstance(value, str):
+            text = value
+            try:
+                value = parsedate_to_datetime(text)
+            except (TypeError, ValueError):
+                value = datetime.fromisoformat(text)
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 value = value.replace(tzinfo=timezone.utc)
@@ -467,9 +516,10 @@ class Response:
         """Send the status and headers now; later header and status changes are ignored."""
         if self.header_sent:
             return
-        from aiohttp.web import StreamResponse
+        from .respond import KoaStreamResponse
 
-        res = StreamResponse(status=self._status, reason=self._message, headers=self.headers)
+        res = KoaStreamResponse(status=self._status, reason=self.message or "unknown")
+        res._headers = self.headers  # later changes are ignored: see ``header_sent``
         self.res = res
         await res.prepare(self.req)
 

@@ -5,160 +5,33 @@ The table never consults the platform's ``/etc/mime.types``, so every machine an
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+from typing import Literal
 
-#: Extension (without the dot, lower-case) -> mime type, as mime-db/mime-types 3 resolve them.
-MIME_TYPES: dict[str, str] = {
-    # text
-    "html": "text/html",
-    "htm": "text/html",
-    "shtml": "text/html",
-    "txt": "text/plain",
-    "text": "text/plain",
-    "conf": "text/plain",
-    "log": "text/plain",
-    "ini": "text/plain",
-    "css": "text/css",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "md": "text/markdown",
-    "markdown": "text/markdown",
-    "js": "text/javascript",
-    "mjs": "text/javascript",
-    "cjs": "application/node",
-    "xml": "application/xml",
-    "xsl": "application/xml",
-    "xsd": "application/xml",
-    "rtf": "text/rtf",
-    "vtt": "text/vtt",
-    "ics": "text/calendar",
-    "yaml": "text/yaml",
-    "yml": "text/yaml",
-    "jsx": "text/jsx",
-    "coffee": "text/coffeescript",
-    "less": "text/less",
-    "sass": "text/x-sass",
-    "scss": "text/x-scss",
-    "vcf": "text/x-vcard",
-    "c": "text/x-c",
-    "java": "text/x-java-source",
-    "py": "text/x-python",
-    "sh": "application/x-sh",
-    "appcache": "text/cache-manifest",
-    # application
-    "json": "application/json",
-    "map": "application/json",
-    "jsonld": "application/ld+json",
-    "webmanifest": "application/manifest+json",
-    "geojson": "application/geo+json",
-    "wasm": "application/wasm",
-    "pdf": "application/pdf",
-    "zip": "application/zip",
-    "gz": "application/gzip",
-    "tgz": "application/gzip",
-    "tar": "application/x-tar",
-    "bz2": "application/x-bzip2",
-    "7z": "application/x-7z-compressed",
-    "rar": "application/vnd.rar",
-    "br": "application/octet-stream",
-    "bin": "application/octet-stream",
-    "exe": "application/octet-stream",
-    "dll": "application/octet-stream",
-    "iso": "application/octet-stream",
-    "dmg": "application/octet-stream",
-    "so": "application/octet-stream",
-    "deb": "application/octet-stream",
-    "rss": "application/rss+xml",
-    "atom": "application/atom+xml",
-    "xhtml": "application/xhtml+xml",
-    "doc": "application/msword",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xls": "application/vnd.ms-excel",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "ppt": "application/vnd.ms-powerpoint",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "odt": "application/vnd.oasis.opendocument.text",
-    "ods": "application/vnd.oasis.opendocument.spreadsheet",
-    "epub": "application/epub+zip",
-    "jar": "application/java-archive",
-    "swf": "application/x-shockwave-flash",
-    "sql": "application/sql",
-    "toml": "application/toml",
-    "ps": "application/postscript",
-    "eps": "application/postscript",
-    "apk": "application/vnd.android.package-archive",
-    "form": "application/x-www-form-urlencoded",
-    "urlencoded": "application/x-www-form-urlencoded",
-    "msgpack": "application/msgpack",
-    # images
-    "png": "image/png",
-    "apng": "image/apng",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "jpe": "image/jpeg",
-    "gif": "image/gif",
-    "webp": "image/webp",
-    "avif": "image/avif",
-    "svg": "image/svg+xml",
-    "svgz": "image/svg+xml",
-    "ico": "image/x-icon",
-    "bmp": "image/bmp",
-    "tif": "image/tiff",
-    "tiff": "image/tiff",
-    "heic": "image/heic",
-    "heif": "image/heif",
-    "jxl": "image/jxl",
-    # audio / video
-    "mp3": "audio/mpeg",
-    "mpga": "audio/mpeg",
-    "wav": "audio/wav",
-    "weba": "audio/webm",
-    "oga": "audio/ogg",
-    "ogg": "audio/ogg",
-    "opus": "audio/ogg",
-    "flac": "audio/x-flac",
-    "aac": "audio/x-aac",
-    "m4a": "audio/mp4",
-    "mid": "audio/midi",
-    "midi": "audio/midi",
-    "mp4": "video/mp4",
-    "m4v": "video/x-m4v",
-    "mpeg": "video/mpeg",
-    "mpg": "video/mpeg",
-    "webm": "video/webm",
-    "ogv": "video/ogg",
-    "mov": "video/quicktime",
-    "avi": "video/x-msvideo",
-    "mkv": "video/x-matroska",
-    "flv": "video/x-flv",
-    "3gp": "video/3gpp",
-    "ts": "video/mp2t",
-    # fonts
-    "woff": "font/woff",
-    "woff2": "font/woff2",
-    "ttf": "font/ttf",
-    "otf": "font/otf",
-    "eot": "application/vnd.ms-fontobject",
-}
+from .mimedb import CHARSETS, EXTENSIONS
 
-#: Types that mime-db marks as UTF-8 beyond ``text/*``.
-_UTF8_TYPES = frozenset(
-    {
-        "application/json",
-        "application/javascript",
-        "application/ld+json",
-        "application/manifest+json",
-        "application/geo+json",
-        "application/node",
-        "application/sql",
-    }
+#: Extension (without the dot, lower-case) -> mime type, as mime-types 3 resolves them.
+MIME_TYPES: dict[str, str] = EXTENSIONS
+
+# media-typer's test: what type-is accepts as a media type.
+_TYPE_RE = re.compile(
+    r" *[A-Za-z0-9][A-Za-z0-9!#$&^_-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126} *"
 )
 
 
 def extension_of(value: str) -> str:
-    """``"png"``, ``".png"``, ``"a/b.png"`` -> ``"png"`` (lower-case)."""
-    value = value.rsplit("/", 1)[-1]
-    return value.rsplit(".", 1)[-1].lower()
+    """``"png"``, ``".png"``, ``"a/b.png"`` -> ``"png"`` (lower-case); ``"a/json"`` -> ``""``.
+
+    A bare word is an extension; in a path, only a dot in the last segment (not a leading
+    one) starts an extension, as mime-types reads it.
+    """
+    slash = value.rfind("/")
+    if slash < 0:
+        return value.rsplit(".", 1)[-1].lower()
+    base = value[slash + 1 :]
+    dot = base.rfind(".")
+    return base[dot + 1 :].lower() if dot > 0 else ""
 
 
 def lookup(value: str) -> str | None:
@@ -168,9 +41,9 @@ def lookup(value: str) -> str | None:
 
 def charset_for(mime: str) -> str | None:
     """The default charset of a mime type (``utf-8`` for text and JSON), as mime-types."""
-    if mime.startswith("text/") or mime in _UTF8_TYPES:
+    if mime.startswith("text/"):
         return "utf-8"
-    return None
+    return CHARSETS.get(mime)
 
 
 @lru_cache(maxsize=256)
@@ -223,10 +96,10 @@ def mime_of(content_type_value: str) -> str:
     return content_type_value.split(";", 1)[0].strip().lower()
 
 
-def type_is(actual: str, types: tuple[str, ...]) -> str | bool:
+def type_is(actual: str, types: tuple[str, ...]) -> str | Literal[False]:
     """The first of ``types`` that ``actual`` (a Content-Type) matches, or ``False``."""
     value = mime_of(actual)
-    if not value or "/" not in value:
+    if not _TYPE_RE.fullmatch(value):
         return False
     if not types:
         return value

@@ -1,18 +1,23 @@
-"""``ctx.request``: Koa's view of the incoming request, over aiohttp's ``BaseRequest``."""
+"""``ctx.request``: Koa's view of the incoming request, over aiohttp's ``BaseRequest``.
+
+Nothing is parsed when the context is made: each accessor reads the headers or the request
+target when it is used, and the parsed URL and query are cached until the URL changes.
+"""
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote_plus, unquote_to_bytes
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, overload
+from urllib.parse import parse_qsl, quote_plus
 
 from multidict import CIMultiDictProxy, MultiDict, MultiDictProxy
 from yarl import URL
 
 from . import negotiation
 from .errors import HttpError
-from .mime import mime_of, type_is
+from .mime import type_is
 
 if TYPE_CHECKING:
     from aiohttp.web import BaseRequest
@@ -21,54 +26,197 @@ if TYPE_CHECKING:
     from .context import Context
     from .response import Response
 
+__all__ = ["QueryValue", "Request", "bad_host", "invalid_host"]
+
+#: What ``ctx.query = {...}`` accepts for one key: a value or a list of values.
+QueryValue = str | int | float | bool | None | Iterable[str | int | float | bool | None]
+
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
-_BAD_HOST_CHARS = frozenset(" \t\r\n\0/\\,")
-QueryValue = "str | int | float | bool | Iterable[str | int | float | bool]"
+# Hosts refused before any middleware runs (API.md, "Settled details").
+_BAD_HOST_RE = re.compile(r"[\s/\\,\x00]")
+# Node keeps the first of these when a request repeats them; it joins the others with ", ".
+_FIRST_WINS = frozenset(
+    {
+        "age", "authorization", "content-length", "content-type", "etag", "expires", "from",
+        "host", "if-modified-since", "if-unmodified-since", "last-modified", "location",
+        "max-forwards", "proxy-authorization", "referer", "retry-after", "server", "user-agent",
+    }
+)  # fmt: skip
+_JS_INT_RE = re.compile(r"\s*([+-]?\d+)")
+# content-type 1.x (what Koa reads ``request.charset`` with): strict media type and params.
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_MEDIA_TYPE_RE = re.compile(rf"{_TOKEN}/{_TOKEN}")
+_PARAM_RE = re.compile(
+    rf"; *({_TOKEN}) *= *"
+    r'("(?:[\x0b\x20\x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\x0b\x20-\xff])*"|'
+    rf"{_TOKEN}) *"
+)
+_QUOTED_PAIR_RE = re.compile(r"\\([\x0b\x20-\xff])")
+# The WHATWG URL parser refuses these in a host name.
+_FORBIDDEN_HOST_RE = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
 
 
 def bad_host(value: str) -> bool:
-    """A Host that Koa's hardening refuses: whitespace, ``/``, ``\\``, NUL or several names."""
-    return any(c in _BAD_HOST_CHARS for c in value)
+    """A Host that is refused with 400: whitespace, ``/``, ``\\``, NUL or several names."""
+    return _BAD_HOST_RE.search(value) is not None
+
+
+def invalid_host(headers: CIMultiDictProxy[str], proxy: bool) -> bool:
+    """True when the request must be answered 400 before any middleware runs.
+
+    That is a Host (or, when ``proxy`` is on, an X-Forwarded-Host) that repeats or holds
+    whitespace, ``/``, ``\\``, a NUL or a comma.
+    """
+    hosts = headers.getall("Host", ())
+    if hosts and (len(hosts) > 1 or _BAD_HOST_RE.search(hosts[0])):
+        return True
+    if proxy:
+        forwarded = headers.getall("X-Forwarded-Host", ())
+        if forwarded and (len(forwarded) > 1 or _BAD_HOST_RE.search(forwarded[0])):
+            return True
+    return False
+
+
+def header_value(headers: CIMultiDictProxy[str], name: str) -> str | None:
+    """One header's value as Node presents it: repeated lines joined, or the first kept."""
+    values = headers.getall(name, None)
+    if values is None:
+        return None
+    if len(values) == 1:
+        return values[0]
+    lower = name.lower()
+    if lower in _FIRST_WINS:
+        return values[0]
+    return ("; " if lower == "cookie" else ", ").join(values)
+
+
+# -- the request target ------------------------------------------------------------------------
+
+
+def _split_target(url: str) -> tuple[str, str, str, str]:
+    """``(origin, path, query, hash)`` of a request target, as Node's ``url.parse`` reads it.
+
+    ``origin`` is ``scheme://authority`` for an absolute-form target (``GET http://x/y``), else
+    ``""``; ``query`` has no ``?`` and ``hash`` keeps its ``#``.
+    """
+    origin = ""
+    rest = url
+    if not url.startswith("/"):
+        scheme_end = url.find("://")
+        if scheme_end > 0 and url[:scheme_end].isalpha():
+            start = scheme_end + 3
+            end = len(url)
+            for sep in "/?#":
+                pos = url.find(sep, start)
+                if 0 <= pos < end:
+                    end = pos
+            origin, rest = url[:end], url[end:]
+    hash_pos = rest.find("#")
+    fragment = ""
+    if hash_pos >= 0:
+        rest, fragment = rest[:hash_pos], rest[hash_pos:]
+    path, _, query = rest.partition("?")
+    if origin and not path:
+        path = "/"
+    return origin, path, query, fragment
 
 
 def _parse_query(querystring: str) -> MultiDictProxy[str]:
     """URLSearchParams' rules: ``+`` is a space, blank values are ``""``, no nesting.
 
-    Malformed escapes are kept as written; text that is not UTF-8 is a 400.
+    Malformed escapes are kept as written; escapes that are not UTF-8 are a 400.
     """
     items: MultiDict[str] = MultiDict()
     if querystring:
-        for pair in querystring.split("&"):
-            if not pair:
-                continue
-            name, _, value = pair.partition("=")
-            items.add(_decode_component(name), _decode_component(value))
+        try:
+            pairs = parse_qsl(querystring, keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            raise HttpError(
+                400, "Invalid query string: percent-escapes must encode UTF-8 text"
+            ) from None
+        for name, value in pairs:
+            items.add(name, value)
     return MultiDictProxy(items)
 
 
-def _decode_component(text: str) -> str:
-    text = text.replace("+", " ")
-    if "%" not in text:
-        return text
-    try:
-        return unquote_to_bytes(text).decode("utf-8")
-    except UnicodeDecodeError:
-        raise HttpError(400, "Query string is not valid UTF-8") from None
+def _query_text(value: object) -> str:
+    # URLSearchParams: strings, numbers and booleans as text, anything else blank.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return ""
 
 
-def _encode_query(value: Mapping[str, Any]) -> str:
+def _form_encode(text: str) -> str:
+    # application/x-www-form-urlencoded as URLSearchParams writes it: only *-._ stay raw.
+    return quote_plus(text, safe="*").replace("~", "%7E")
+
+
+def _encode_query(value: Mapping[str, QueryValue]) -> str:
     parts: list[str] = []
     for key, item in value.items():
-        values = item if isinstance(item, (list, tuple)) else [item]
-        for v in values:
-            if isinstance(v, bool):
-                text = "true" if v else "false"
-            elif isinstance(v, (str, int, float)):
-                text = str(v)
-            else:
-                text = ""
-            parts.append(f"{quote_plus(str(key), safe='*')}={quote_plus(text, safe='*')}")
+        values: Iterable[object] = (
+            item if isinstance(item, (list, tuple, set, frozenset)) else (item,)
+        )
+        name = _form_encode(str(key))
+        for one in values:
+            parts.append(f"{name}={_form_encode(_query_text(one))}")
     return "&".join(parts)
+
+
+# -- hosts ---------------------------------------------------------------------------------
+
+
+def _ipv6_literal(text: str) -> str | None:
+    """``[::1]`` for a bracketed IPv6 address (compressed, as WHATWG URL writes it)."""
+    if len(text) < 3 or text[0] != "[" or text[-1] != "]" or "%" in text:
+        return None
+    try:
+        return f"[{ipaddress.IPv6Address(text[1:-1]).compressed}]"
+    except ValueError:
+        return None
+
+
+def _whatwg_host(authority: str) -> str:
+    """The ``host`` of ``new URL("http://" + authority)``, or ``""`` where that throws.
+
+    Only values with ``@`` go through this (CVE-2026-27959): the userinfo is dropped, the
+    name lower-cased and the default port 80 removed, so ``evil.com:fake@good.com`` is
+    ``good.com``.
+    """
+    end = len(authority)
+    for sep in "/?#\\":
+        pos = authority.find(sep)
+        if 0 <= pos < end:
+            end = pos
+    hostport = authority[:end].rpartition("@")[2]
+    if hostport.startswith("["):
+        close = hostport.find("]")
+        name, port_part = hostport[: close + 1], hostport[close + 1 :]
+        if close < 0 or (port_part and not port_part.startswith(":")):
+            return ""
+        literal = _ipv6_literal(name)
+        if literal is None:
+            return ""
+        name, port = literal, port_part[1:]
+    else:
+        name, _, port = hostport.partition(":")
+        if not name or _FORBIDDEN_HOST_RE.search(name):
+            return ""
+        try:
+            name = name.encode("idna").decode("ascii").lower() if not name.isascii() else name
+        except UnicodeError:
+            return ""
+        name = name.lower()
+    if port:
+        if not port.isdigit() or not port.isascii() or int(port) > 65535:
+            return ""
+        number = int(port)
+        return name if number == 80 else f"{name}:{number}"
+    return name
 
 
 class Request:
@@ -77,6 +225,8 @@ class Request:
     __slots__ = (
         "_ip",
         "_method",
+        "_parsed",
+        "_parsed_url",
         "_query",
         "_query_source",
         "_url",
@@ -96,6 +246,8 @@ class Request:
         self.response: Response = ctx.response
         self._url: str = req.raw_path
         self.original_url: str = self._url
+        self._parsed_url: str | None = None
+        self._parsed: tuple[str, str, str, str] = ("", "", "", "")
         self._query: MultiDictProxy[str] | None = None
         self._query_source: str | None = None
         self._ip: str | None = None
@@ -118,12 +270,16 @@ class Request:
         return self.req.headers
 
     def get(self, field: str) -> str:
-        """A request header's value, ``""`` when missing (Referer and Referrer are aliases)."""
-        lower = field.lower()
+        """A request header's value, ``""`` when missing (Referer and Referrer are aliases).
+
+        A header sent on several lines reads as Node shows it: the values joined with
+        ``", "`` (``"; "`` for Cookie), or the first one for headers that cannot repeat.
+        """
         headers = self.req.headers
-        if lower in ("referer", "referrer"):
-            return headers.get("Referer") or headers.get("Referrer") or ""
-        return headers.get(field, "")
+        lower = field.lower()
+        if lower == "referer" or lower == "referrer":
+            return header_value(headers, "Referrer") or header_value(headers, "Referer") or ""
+        return header_value(headers, field) or ""
 
     # -- method and url --------------------------------------------------------------------
 
@@ -145,22 +301,30 @@ class Request:
     def url(self, value: str) -> None:
         self._url = value
 
+    def _target(self) -> tuple[str, str, str, str]:
+        url = self._url
+        if self._parsed_url is not url:
+            self._parsed = _split_target(url)
+            self._parsed_url = url
+        return self._parsed
+
     @property
     def path(self) -> str:
         """The path, still percent-encoded (``/a%20b``); settable (the query is kept)."""
         url = self._url
-        if url.startswith("/") or "://" not in url:
+        if url.startswith("/") and "#" not in url:
             q = url.find("?")
             return url if q < 0 else url[:q]
-        try:
-            return URL(url).raw_path
-        except ValueError:
-            return url
+        return self._target()[1]
 
     @path.setter
     def path(self, value: str) -> None:
-        q = self._url.find("?")
-        self._url = value if q < 0 else value + self._url[q:]
+        origin, path, query, fragment = self._target()
+        if path == value:
+            return
+        # Node's url.format escapes these so that they stay part of the path.
+        value = value.replace("?", "%3F").replace("#", "%23")
+        self._url = f"{origin}{value}{'?' + query if query else ''}{fragment}"
 
     @property
     def querystring(self) -> str:
@@ -169,14 +333,17 @@ class Request:
         q = url.find("?")
         if q < 0:
             return ""
-        h = url.find("#", q)
-        return url[q + 1 :] if h < 0 else url[q + 1 : h]
+        if url.startswith("/") and "#" not in url:
+            return url[q + 1 :]
+        return self._target()[2]
 
     @querystring.setter
     def querystring(self, value: str) -> None:
+        origin, path, query, fragment = self._target()
         value = value.removeprefix("?")
-        path = self.path
-        self._url = f"{path}?{value}" if value else path
+        if value == query:
+            return
+        self._url = f"{origin}{path}{'?' + value if value else ''}{fragment}"
 
     @property
     def search(self) -> str:
@@ -192,65 +359,88 @@ class Request:
     def query(self) -> MultiDictProxy[str]:
         """The parsed query: ``query["a"]`` is the first value, ``query.getall("a")`` every one.
 
-        Setting it takes a mapping of str or lists of str and rewrites the URL.
+        Blank values are ``""``; keys are not nested (``a[b]=1`` is the key ``"a[b]"``).
+        Escapes that are not UTF-8 raise a 400 ``HttpError``. Setting it takes a mapping of
+        values or lists of values and rewrites the URL (``{"a": [1, 2]}`` is ``a=1&a=2``).
         """
         qs = self.querystring
-        if self._query is None or self._query_source != qs:
-            self._query = _parse_query(qs)
+        query = self._query
+        if query is None or self._query_source != qs:
+            query = self._query = _parse_query(qs)
             self._query_source = qs
-        return self._query
+        return query
 
     @query.setter
-    def query(self, value: Mapping[str, Any]) -> None:
+    def query(self, value: Mapping[str, QueryValue]) -> None:
         self.querystring = _encode_query(value)
 
     @property
     def url_object(self) -> URL | None:
-        """The full URL as a ``yarl.URL``, or ``None`` when it cannot be built."""
+        """The full URL as a ``yarl.URL``, or ``None`` when it cannot be built (no Host)."""
+        original = self.original_url
+        if _is_http_url(original):
+            href = original
+        else:
+            host = self.host
+            if not host:
+                return None
+            href = f"{self.protocol}://{host}{original}"
         try:
-            return URL(self.href)
+            url = URL(href, encoded=True)
         except ValueError:
             return None
+        return url if url.host else None
 
     @property
     def href(self) -> str:
-        """The full URL: ``protocol://host`` plus the original URL."""
+        """The full URL: ``protocol://host`` plus the original URL (or that URL if absolute)."""
         original = self.original_url
-        if "://" in original and not original.startswith("/"):
+        if _is_http_url(original):
             return original
         return f"{self.protocol}://{self.host}{original}"
 
     @property
     def origin(self) -> str | None:
         """The Origin header, or ``None`` (as Koa 3: not the request's own origin)."""
-        return self.req.headers.get("Origin")
+        return self.req.headers.get("Origin") or None
 
     # -- host and protocol -----------------------------------------------------------------
 
     @property
     def host(self) -> str:
-        """Host (with port). With ``app.proxy``, the first X-Forwarded-Host value."""
+        """Host with port. With ``app.proxy``, the first X-Forwarded-Host value.
+
+        A value with userinfo is read as a browser would (``evil.com:fake@good.com`` is
+        ``good.com``); one that cannot be a host then gives ``""``.
+        """
+        headers = self.req.headers
         host = ""
         if self.app.proxy:
-            forwarded = self.req.headers.get("X-Forwarded-Host")
-            if forwarded:
-                host = forwarded.split(",", 1)[0].strip()
+            host = headers.get("X-Forwarded-Host", "")
         if not host:
-            host = self.req.headers.get("Host", "")
+            host = headers.get("Host", "")
+            if not host:
+                return ""
+        if "," in host:
+            host = host.split(",", 1)[0].strip()
         if "@" in host:
-            # Userinfo is not part of the host: "evil.com:fake@good.com" is "good.com".
-            host = host.rsplit("@", 1)[1]
+            return _whatwg_host(host)
         return host
 
     @property
     def hostname(self) -> str:
-        """The host without its port (``[::1]`` for IPv6 literals)."""
+        """The host without its port; IPv6 literals keep their brackets (``[::1]``)."""
         host = self.host
         if not host:
             return ""
-        if host.startswith("["):
-            end = host.find("]")
-            return host[: end + 1] if end > 0 else ""
+        if host[0] == "[":
+            close = host.find("]")
+            if close < 0:
+                return ""
+            tail = host[close + 1 :]
+            if tail and not (tail[0] == ":" and tail[1:].isdigit() and int(tail[1:]) < 65536):
+                return ""
+            return _ipv6_literal(host[: close + 1]) or ""
         return host.split(":", 1)[0]
 
     @property
@@ -259,28 +449,32 @@ class Request:
         transport = self.req.transport
         if transport is not None and transport.get_extra_info("sslcontext") is not None:
             return "https"
-        if self.app.proxy:
-            proto = self.req.headers.get("X-Forwarded-Proto", "")
-            proto = proto.split(",", 1)[0].strip().lower()
-            if proto:
-                return proto
-        return "http"
+        if not self.app.proxy:
+            return "http"
+        proto = self.req.headers.get("X-Forwarded-Proto")
+        if not proto:
+            return "http"
+        # Koa returns "" when the first value is blank; "http" is the honest answer.
+        return proto.split(",", 1)[0].strip().lower() or "http"
 
     @property
     def secure(self) -> bool:
-        """True for https."""
+        """True for https (with ``app.proxy``, as X-Forwarded-Proto says)."""
         return self.protocol == "https"
 
     @property
     def ips(self) -> list[str]:
-        """With ``app.proxy``, the addresses in ``app.proxy_ip_header`` (client first)."""
+        """With ``app.proxy``, the addresses in ``app.proxy_ip_header``, client first.
+
+        With ``app.max_ips_count``, only that many from the right (the hops nearest to us).
+        """
         app = self.app
         if not app.proxy:
             return []
-        value = self.req.headers.get(app.proxy_ip_header)
+        value = header_value(self.req.headers, app.proxy_ip_header)
         if not value:
             return []
-        ips = [part.strip() for part in value.split(",") if part.strip()]
+        ips = [part.strip() for part in value.split(",")]
         if app.max_ips_count > 0:
             ips = ips[-app.max_ips_count :]
         return ips
@@ -288,10 +482,11 @@ class Request:
     @property
     def ip(self) -> str:
         """The client address: ``ips[0]``, else the peer address; settable."""
-        if self._ip is None:
+        ip = self._ip
+        if ip is None:
             ips = self.ips
-            self._ip = ips[0] if ips else (self.req.remote or "")
-        return self._ip
+            ip = self._ip = (ips[0] if ips else "") or self.req.remote or ""
+        return ip
 
     @ip.setter
     def ip(self, value: str) -> None:
@@ -299,15 +494,18 @@ class Request:
 
     @property
     def subdomains(self) -> list[str]:
-        """Subdomains, nearest first, ignoring ``app.subdomain_offset`` labels."""
+        """Subdomains, nearest first, after dropping ``app.subdomain_offset`` labels.
+
+        ``a.b.example.com`` gives ``["b", "a"]``; an IP address gives ``[]``.
+        """
         hostname = self.hostname
-        if not hostname:
-            return []
-        try:
-            ipaddress.ip_address(hostname.strip("[]"))
-            return []
-        except ValueError:
-            pass
+        address = hostname[1:-1] if hostname.startswith("[") else hostname
+        if address and (address[-1].isdigit() or ":" in address):
+            try:
+                ipaddress.ip_address(address)
+                return []
+            except ValueError:
+                pass
         return hostname.split(".")[::-1][self.app.subdomain_offset :]
 
     # -- body metadata ---------------------------------------------------------------------
@@ -316,27 +514,26 @@ class Request:
     def length(self) -> int | None:
         """Content-Length as an int, ``None`` when missing or not a number."""
         value = self.req.headers.get("Content-Length")
-        if value is None:
+        if not value:
             return None
-        try:
-            return int(value)
-        except ValueError:
-            return None
+        match = _JS_INT_RE.match(value)
+        return int(match.group(1)) if match else None
 
     @property
     def type(self) -> str:
-        """The request's mime type without parameters, ``""`` when missing."""
-        return mime_of(self.req.headers.get("Content-Type", ""))
+        """The request's mime type without parameters (lower-case), ``""`` when missing."""
+        value = self.req.headers.get("Content-Type")
+        if not value:
+            return ""
+        return value.split(";", 1)[0].strip().lower()
 
     @property
     def charset(self) -> str:
-        """The charset parameter of Content-Type, ``""`` when missing."""
-        value = self.req.headers.get("Content-Type", "")
-        for param in value.split(";")[1:]:
-            name, _, val = param.partition("=")
-            if name.strip().lower() == "charset":
-                return val.strip().strip('"')
-        return ""
+        """The charset parameter of Content-Type, ``""`` when missing or malformed."""
+        value = self.req.headers.get("Content-Type")
+        if not value or "charset" not in value.lower():
+            return ""
+        return _content_type_params(value).get("charset", "")
 
     def has_body(self) -> bool:
         """True when the request announces a body (Transfer-Encoding or Content-Length)."""
@@ -344,9 +541,9 @@ class Request:
         if "Transfer-Encoding" in headers:
             return True
         length = headers.get("Content-Length")
-        return length is not None and length.strip().isdigit()
+        return length is not None and _is_js_number(length)
 
-    def is_(self, *types: str) -> str | bool | None:
+    def is_(self, *types: str) -> str | Literal[False] | None:
         """The first of ``types`` the body's Content-Type matches (``"json"``, ``"text/*"``).
 
         ``None`` without a body, ``False`` for a body without Content-Type or no match;
@@ -361,32 +558,59 @@ class Request:
 
     # -- negotiation -----------------------------------------------------------------------
 
-    def accepts(self, *types: str) -> Any:
+    @overload
+    def accepts(self) -> list[str]: ...
+    @overload
+    def accepts(self, type: str, /, *types: str) -> str | Literal[False]: ...
+    def accepts(self, *types: str) -> str | list[str] | Literal[False]:
         """The best of ``types`` for Accept (extensions allowed); ``False`` when none fits.
 
         Without Accept, the first type. With no arguments, the accepted types, best first.
         """
-        return negotiation.accepts(self.req.headers.get("Accept"), types)
+        return negotiation.accepts(header_value(self.req.headers, "Accept"), types)
 
-    def accepts_encodings(self, *encodings: str) -> Any:
-        """The best of ``encodings`` for Accept-Encoding, or ``False``."""
-        return negotiation.accepts_encodings(self.req.headers.get("Accept-Encoding"), encodings)
+    @overload
+    def accepts_encodings(self) -> list[str]: ...
+    @overload
+    def accepts_encodings(self, encoding: str, /, *encodings: str) -> str | Literal[False]: ...
+    def accepts_encodings(self, *encodings: str) -> str | list[str] | Literal[False]:
+        """The best of ``encodings`` for Accept-Encoding, or ``False``.
 
-    def accepts_charsets(self, *charsets: str) -> Any:
+        ``identity`` is acceptable unless refused. With no arguments, the accepted list.
+        """
+        header = header_value(self.req.headers, "Accept-Encoding")
+        return negotiation.accepts_encodings(header, encodings)
+
+    @overload
+    def accepts_charsets(self) -> list[str]: ...
+    @overload
+    def accepts_charsets(self, charset: str, /, *charsets: str) -> str | Literal[False]: ...
+    def accepts_charsets(self, *charsets: str) -> str | list[str] | Literal[False]:
         """The best of ``charsets`` for Accept-Charset, or ``False``."""
-        return negotiation.accepts_charsets(self.req.headers.get("Accept-Charset"), charsets)
+        header = header_value(self.req.headers, "Accept-Charset")
+        return negotiation.accepts_charsets(header, charsets)
 
-    def accepts_languages(self, *languages: str) -> Any:
+    @overload
+    def accepts_languages(self) -> list[str]: ...
+    @overload
+    def accepts_languages(self, language: str, /, *languages: str) -> str | Literal[False]: ...
+    def accepts_languages(self, *languages: str) -> str | list[str] | Literal[False]:
         """The best of ``languages`` for Accept-Language, or ``False``."""
-        return negotiation.accepts_languages(self.req.headers.get("Accept-Language"), languages)
+        header = header_value(self.req.headers, "Accept-Language")
+        return negotiation.accepts_languages(header, languages)
 
     # -- caching ---------------------------------------------------------------------------
 
     @property
     def fresh(self) -> bool:
-        """True when the client's cached copy is still good (304 material)."""
+        """True when the client's cached copy is still good: answer 304.
+
+        Only GET and HEAD with a 2xx or 304 status can be fresh; then If-None-Match is
+        compared with the response's ETag (weakly; ``*`` matches) and If-Modified-Since
+        with its Last-Modified. ``Cache-Control: no-cache`` in the request makes it stale.
+        """
         method = self.method
-        if method not in ("GET", "HEAD"):
+        if method != "GET" and method != "HEAD":
             return False
         status = self.response.status
         if not (200 <= status < 300 or status == 304):
@@ -404,42 +628,97 @@ class Request:
         return self.method in _IDEMPOTENT
 
     def to_json(self) -> dict[str, Any]:
+        """``{"method", "url", "header"}``, as Koa's ``request.toJSON()``."""
         return {"method": self.method, "url": self.url, "header": dict(self.req.headers)}
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.url}>"
 
 
-def is_fresh(req_headers: Mapping[str, str], res_headers: Mapping[str, str]) -> bool:
-    """The ``fresh`` package: If-None-Match vs ETag, If-Modified-Since vs Last-Modified."""
+def _is_http_url(url: str) -> bool:
+    return url[:8].lower().startswith(("http://", "https://"))
+
+
+def _is_js_number(text: str) -> bool:
+    # type-is: ``!isNaN(req.headers["content-length"])``.
+    text = text.strip()
+    if not text:
+        return True
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _content_type_params(value: str) -> dict[str, str]:
+    """The parameters of a Content-Type, ``{}`` when it is malformed (content-type 1.x)."""
+    index = value.find(";")
+    media = value[:index].strip() if index >= 0 else value.strip()
+    if not _MEDIA_TYPE_RE.fullmatch(media):
+        return {}
+    params: dict[str, str] = {}
+    if index < 0:
+        return params
+    length = len(value)
+    while index < length:
+        match = _PARAM_RE.match(value, index)
+        if match is None:
+            return {}
+        index = match.end()
+        param = match.group(2)
+        if param.startswith('"'):
+            param = _QUOTED_PAIR_RE.sub(r"\1", param[1:-1])
+        params[match.group(1).lower()] = param
+    return params
+
+
+# -- fresh ---------------------------------------------------------------------------------
+
+_NO_CACHE_RE = re.compile(r"(?:^|,)\s*?no-cache\s*?(?:,|$)")
+
+
+def _parse_http_date(value: str) -> float | None:
     from email.utils import parsedate_to_datetime
 
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _etag_matches(etag: str, none_match: str) -> bool:
+    for tag in none_match.split(","):
+        tag = tag.strip(" ")
+        if tag == etag or tag == f"W/{etag}" or f"W/{tag}" == etag:
+            return True
+    return False
+
+
+def is_fresh(req_headers: Mapping[str, str], res_headers: Mapping[str, str]) -> bool:
+    """The ``fresh`` npm package: is the client's cached copy current?
+
+    If-None-Match, when sent, decides alone: ``*`` or a weak match with the ETag is fresh.
+    Otherwise If-Modified-Since must not be older than Last-Modified.
+    ``Cache-Control: no-cache`` in the request always means stale.
+    """
     modified_since = req_headers.get("If-Modified-Since")
     none_match = req_headers.get("If-None-Match")
     if not modified_since and not none_match:
         return False
-    cache_control = req_headers.get("Cache-Control", "")
-    if "no-cache" in cache_control.lower():
+    cache_control = req_headers.get("Cache-Control")
+    if cache_control and _NO_CACHE_RE.search(cache_control):
         return False
-    if none_match and none_match != "*":
+    if none_match:
+        if none_match == "*":
+            return True
         etag = res_headers.get("ETag")
         if not etag:
             return False
-        etag_stale = True
-        for tag in none_match.split(","):
-            tag = tag.strip()
-            if tag in (etag, f"W/{etag}") or f"W/{tag}" == etag:
-                etag_stale = False
-                break
-        if etag_stale:
-            return False
-    if modified_since:
-        last_modified = res_headers.get("Last-Modified")
-        if not last_modified:
-            return False
-        try:
-            if parsedate_to_datetime(last_modified) > parsedate_to_datetime(modified_since):
-                return False
-        except (TypeError, ValueError):
-            return False
-    return True
+        return _etag_matches(etag, none_match)
+    last_modified = res_headers.get("Last-Modified")
+    if not last_modified or modified_since is None:
+        return False
+    modified = _parse_http_date(last_modified)
+    since = _parse_http_date(modified_since)
+    return modified is not None and since is not None and modified <= since

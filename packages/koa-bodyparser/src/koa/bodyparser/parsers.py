@@ -1,0 +1,79 @@
+"""Turning the body's bytes into text, then into JSON values or form fields."""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import json
+import re
+from typing import Any, NoReturn
+from urllib.parse import parse_qsl
+
+from koa.core import HttpError
+
+# RFC 8259 whitespace, then an object or an array (co-body's strict mode).
+_STRICT_START = re.compile(r"[ \t\n\r]*[\[{]")
+
+
+def _reject_constant(name: str) -> NoReturn:
+    # JSON has no NaN or Infinity; Python's decoder accepts them unless told otherwise.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+_decoder = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+# Python text codecs that are not charsets: a body must not pick them.
+_NOT_CHARSETS = frozenset(
+    {"unicode-escape", "raw-unicode-escape", "undefined", "idna", "punycode", "charmap"}
+)
+
+
+@functools.lru_cache(maxsize=64)
+def text_codec(charset: str) -> str | None:
+    """The Python codec for a Content-Type charset, ``None`` when it is not a text encoding."""
+    try:
+        name = codecs.lookup(charset).name
+        b"a".decode(name, "replace")  # LookupError for bytes-to-bytes and str-to-str codecs
+    except (LookupError, UnicodeError):
+        return None
+    return None if name in _NOT_CHARSETS else name
+
+
+def decode_text(data: bytes, codec: str) -> str:
+    """Decode the body; bad bytes become U+FFFD (as Node does) and a leading BOM is dropped."""
+    text = data.decode(codec, "replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def parse_json(text: str, *, strict: bool) -> Any:
+    """Parse a JSON body. ``strict`` accepts only an object or an array (empty -> ``{}``).
+
+    Raises ``HttpError(400)``, unexposed, for invalid JSON, as Koa does.
+    """
+    if not text:
+        return {} if strict else text
+    if strict and _STRICT_START.match(text) is None:
+        raise HttpError(400, "invalid JSON, only supports object and array", expose=False)
+    try:
+        return _decoder.decode(text)
+    except RecursionError as exc:
+        raise HttpError(400, "JSON nested too deeply", expose=False) from exc
+    except ValueError as exc:  # JSONDecodeError, or an integer too long to convert
+        raise HttpError(400, str(exc), expose=False) from exc
+
+
+def parse_form(text: str, codec: str) -> dict[str, str | list[str]]:
+    """Parse an urlencoded form: flat keys (``a[b]`` stays a key), repeated keys give lists."""
+    fields: dict[str, str | list[str]] = {}
+    for name, value in parse_qsl(text, keep_blank_values=True, encoding=codec, errors="replace"):
+        seen = fields.get(name)
+        if seen is None:
+            fields[name] = value
+        elif isinstance(seen, list):
+            seen.append(value)
+        else:
+            fields[name] = [seen, value]
+    return fields

@@ -1,0 +1,231 @@
+"""``RouteIndex``: finds every layer matching a path without scanning every layer.
+
+@koa/router tests each layer's regex in turn, so a request costs O(routes). Here the layers
+whose path is a list of whole segments (static text, ``:param``, ``:param(regex)``, a final
+``*wildcard``) go into a segment tree: a dict per static segment, one edge per distinct
+parameter constraint. A lookup walks only the branches the path can take, so its cost depends
+on the path and the shape of the routes, not on their number. Everything else (regex routes,
+``:a-:b`` inside a segment, a wildcard followed by more path) goes into an ordered fallback list
+tested one by one. Both kinds of hits are merged back into registration order, because Koa runs
+every matching layer in that order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .layer import Layer
+from .path import Flat, Param, Text, Wildcard
+
+__all__ = ["Hit", "RouteIndex"]
+
+#: ``(ordinal, alternative, layer, raw captures, their names)``
+Hit = tuple[int, int, Layer, tuple[str | None, ...], tuple[str, ...]]
+_Entry = tuple[int, int, Layer, tuple[str, ...]]
+
+
+class _Node:
+    __slots__ = ("end", "params", "prefix", "static", "trail", "wild")
+
+    def __init__(self) -> None:
+        self.static: dict[str, _Node] = {}
+        self.params: list[tuple[re.Pattern[str] | None, str | None, _Node]] = []
+        self.end: list[_Entry] = []  # paths that end here
+        self.trail: list[_Entry] = []  # ... or here plus one "/" (non-strict)
+        self.prefix: list[_Entry] = []  # use() layers: anything below this node
+        self.wild: list[_Entry] = []  # a final *wildcard: one or more characters
+
+    def child_for(self, pattern: str | None, sensitive: bool) -> _Node:
+        for _compiled, source, child in self.params:
+            if source == pattern:
+                return child
+        node = _Node()
+        compiled = None if pattern is None else re.compile(pattern, 0 if sensitive else re.I)
+        # Plain params first: the walk order does not change results, which are re-sorted.
+        self.params.append((compiled, pattern, node))
+        return node
+
+
+def _segments(flat: Flat) -> list[list[Text | Param | Wildcard]] | None:
+    """The path split at ``/`` (without the leading one), or ``None`` when it does not start
+    with ``/``."""
+    if not flat or not isinstance(flat[0], Text) or not flat[0].value.startswith("/"):
+        return None
+    segments: list[list[Text | Param | Wildcard]] = [[]]
+    for token in flat:
+        if isinstance(token, Text):
+            pieces = token.value.split("/")
+            if pieces[0]:
+                segments[-1].append(Text(pieces[0]))
+            for piece in pieces[1:]:
+                segments.append([Text(piece)] if piece else [])
+        else:
+            segments[-1].append(token)
+    return segments[1:]
+
+
+def _tree_plan(flat: Flat) -> list[tuple[str, object]] | None:
+    """Steps to insert ``flat`` into the tree, or ``None`` when it needs a regex."""
+    segments = _segments(flat)
+    if segments is None:
+        return None
+    steps: list[tuple[str, object]] = []
+    for position, segment in enumerate(segments):
+        if not segment:
+            steps.append(("static", ""))
+        elif all(isinstance(t, Text) for t in segment):
+            steps.append(("static", "".join(t.value for t in segment if isinstance(t, Text))))
+        elif len(segment) == 1 and isinstance(segment[0], Param):
+            steps.append(("param", segment[0]))
+        elif (
+            len(segment) == 1 and isinstance(segment[0], Wildcard) and position == len(segments) - 1
+        ):
+            steps.append(("wild", segment[0]))
+        else:
+            return None
+    return steps
+
+
+class _Tree:
+    __slots__ = ("root", "sensitive")
+
+    def __init__(self, sensitive: bool) -> None:
+        self.sensitive = sensitive
+        self.root = _Node()
+
+    def insert(self, layer: Layer, alt: int, steps: list[tuple[str, object]]) -> None:
+        node = self.root
+        names: list[str] = []
+        for kind, value in steps:
+            if kind == "static":
+                assert isinstance(value, str)
+                key = value if self.sensitive else value.lower()
+                child = node.static.get(key)
+                if child is None:
+                    child = node.static[key] = _Node()
+                node = child
+            elif kind == "param":
+                assert isinstance(value, Param)
+                node = node.child_for(value.pattern, self.sensitive)
+                names.append(value.name)
+            else:
+                assert isinstance(value, Wildcard)
+                names.append(value.name)
+                node.wild.append((layer.ordinal, alt, layer, tuple(names)))
+                return
+        entry = (layer.ordinal, alt, layer, tuple(names))
+        if not layer.end:
+            node.prefix.append(entry)
+        else:
+            node.end.append(entry)
+            if not layer.strict:
+                node.trail.append(entry)
+
+    def walk(
+        self,
+        node: _Node,
+        segs: list[str],
+        keys: list[str],
+        i: int,
+        caps: tuple[str, ...],
+        out: list[Hit],
+    ) -> None:
+        for ordinal, alt, layer, names in node.prefix:
+            out.append((ordinal, alt, layer, caps, names))
+        n = len(segs)
+        if i == n:
+            for ordinal, alt, layer, names in node.end:
+                out.append((ordinal, alt, layer, caps, names))
+            return
+        seg = segs[i]
+        if not seg and i == n - 1:
+            for ordinal, alt, layer, names in node.trail:
+                out.append((ordinal, alt, layer, caps, names))
+        child = node.static.get(keys[i])
+        if child is not None:
+            self.walk(child, segs, keys, i + 1, caps, out)
+        if seg:
+            for constraint, _source, child in node.params:
+                if constraint is None or constraint.fullmatch(seg):
+                    self.walk(child, segs, keys, i + 1, (*caps, seg), out)
+        if node.wild:
+            rest = "/".join(segs[i:])
+            if rest:
+                for ordinal, alt, layer, names in node.wild:
+                    out.append((ordinal, alt, layer, (*caps, rest), names))
+
+
+class RouteIndex:
+    """Every layer of a router (nested routers flattened), indexed for ``match``."""
+
+    __slots__ = ("_fallback", "_trees", "layers")
+
+    def __init__(self, layers: Sequence[Layer]) -> None:
+        self.layers = list(layers)
+        self._trees: list[_Tree] = []
+        self._fallback: list[Layer] = []
+        trees: dict[bool, _Tree] = {}
+        for ordinal, layer in enumerate(self.layers):
+            layer.ordinal = ordinal
+            plans = None
+            if isinstance(layer.path, str):
+                plans = [_tree_plan(flat) for flat in layer.flats]
+                if any(plan is None for plan in plans):
+                    plans = None
+            if plans is None:
+                layer.regex  # noqa: B018 (compile now, not on the first request)
+                self._fallback.append(layer)
+                continue
+            tree = trees.get(layer.sensitive)
+            if tree is None:
+                tree = trees[layer.sensitive] = _Tree(layer.sensitive)
+                self._trees.append(tree)
+            for alt, plan in enumerate(plans):
+                assert plan is not None
+                tree.insert(layer, alt, plan)
+
+    @property
+    def fallback_size(self) -> int:
+        """How many layers are tested one by one (regex routes and mid-segment params)."""
+        return len(self._fallback)
+
+    def match(self, path: str) -> list[tuple[Layer, tuple[str | None, ...], tuple[str, ...]]]:
+        """Every layer whose path matches ``path`` (any method), in registration order, with
+        its raw captures and their parameter names."""
+        out: list[Hit] = []
+        if path.startswith("/") and self._trees:
+            segs = path[1:].split("/")
+            lowered: list[str] | None = None
+            for tree in self._trees:
+                if tree.sensitive:
+                    keys = segs
+                else:
+                    if lowered is None:
+                        lowered = path[1:].lower().split("/") if path.isascii() else _lower(segs)
+                    keys = lowered
+                tree.walk(tree.root, segs, keys, 0, (), out)
+        for layer in self._fallback:
+            m = layer._match(path)
+            if m is not None:
+                out.append((layer.ordinal, 0, layer, m.groups(), layer.regex_names))
+        if len(out) > 1:
+            out.sort(key=_order)
+            result: list[tuple[Layer, tuple[str | None, ...], tuple[str, ...]]] = []
+            last = -1
+            for ordinal, _alt, layer, caps, names in out:
+                if ordinal != last:  # a layer matched by several alternatives: the first wins
+                    result.append((layer, caps, names))
+                    last = ordinal
+            return result
+        return [(layer, caps, names) for _o, _a, layer, caps, names in out]
+
+
+def _order(hit: Hit) -> tuple[int, int]:
+    return hit[0], hit[1]
+
+
+def _lower(segs: list[str]) -> list[str]:
+    # str.lower() can change the length of non-ASCII text; lower each segment on its own so
+    # that the segment boundaries stay where they are.
+    return [s.lower() for s in segs]

@@ -66,6 +66,10 @@ class Context(Generic[StateT]):
     matched_route: str | None = None
     matched_route_name: str | None = None
     router: Any = None
+    route_matched: bool = False
+    router_path: str | None = None
+    router_name: str | None = None
+    new_router_path: str | None = None
     mount_path: str | None = None
 
     def __init__(self, app: Koa[Any], req: BaseRequest) -> None:

@@ -15,6 +15,7 @@ from stat import S_ISREG
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from aiohttp.abc import AbstractStreamWriter
 from multidict import CIMultiDict
 
 from .errors import HttpError
@@ -62,13 +63,23 @@ class _FileError(Exception):
 class KoaFileResponse(_KoaHeaders, web.FileResponse):
     """``web.FileResponse`` (sendfile, Range, conditional requests) with Koa's headers."""
 
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        # ``respond`` has sent the file already; aiohttp prepares what the handler returns
+        # once more, and FileResponse would then send it again.
+        if self.prepared:
+            return self._payload_writer
+        return await super().prepare(request)
+
     def _make_response(self, request: web.BaseRequest, accept_encoding: str) -> Any:
         # aiohttp answers a missing or unreadable file with a bare 404/403 of its own; raise
         # instead, so the app's error responder answers (and ``app.on("error")`` hears of it).
         try:
-            return super()._make_response(request, accept_encoding)
+            result = super()._make_response(request, accept_encoding)
         except OSError as err:
             raise _FileError(str(err)) from err
+        if getattr(result[0], "name", None) == "NOT_ACCEPTABLE":  # a directory, a FIFO, ...
+            raise _FileError("not a regular file") from PermissionError(str(self._path))
+        return result
 
     def _get_file_path_stat_encoding(self, accept_encoding: str) -> Any:
         # Send exactly the file given: aiohttp alone would swap in a ``.br``/``.gz`` sibling
@@ -174,7 +185,9 @@ async def _send_file(ctx: Context[Any]) -> web.StreamResponse:
         cause = err.__cause__
         if isinstance(cause, (FileNotFoundError, NotADirectoryError)):
             raise HttpError(404, expose=False) from cause
-        raise cause or err from None
+        if isinstance(cause, PermissionError):
+            raise HttpError(403, expose=False) from cause
+        raise
     except ConnectionError:
         response.aborted = True
         return res

@@ -302,7 +302,11 @@ async def test_a_client_leaving_mid_stream_closes_the_stream() -> None:
     aborted: list[bool] = []
 
     async def handler(ctx: Context, next: Next) -> None:
-        ctx.on_finished(lambda: (aborted.append(ctx.response.aborted), finished.set()))
+        def done() -> None:
+            aborted.append(ctx.response.aborted)
+            finished.set()
+
+        ctx.on_finished(done)
         ctx.body = stream.gen()
 
     app, events = recording_app(handler)

@@ -14,9 +14,17 @@ from typing import Any
 from koa.core import Context
 
 from . import ranges
+from .encodings import choose
 from .files import Directory, Found, locate
 from .options import SendOptions, SetHeaders, make_options
 from .paths import is_hidden, resolve
+
+_OFFERS = {
+    (True, True): ("br", "gzip"),
+    (True, False): ("br",),
+    (False, True): ("gzip",),
+    (False, False): (),
+}
 
 
 async def send(
@@ -88,8 +96,8 @@ def send_found(ctx: Context[Any], found: Found, opts: SendOptions) -> Path:
     if found.br is not None or found.gz is not None:
         # The answer depends on Accept-Encoding whichever file is chosen (koajs/send#126).
         response.vary("Accept-Encoding")
-        offers = [e for e, s in (("br", found.br), ("gzip", found.gz)) if s is not None]
-        best = ctx.request.accepts_encodings(*offers, "identity")
+        offers = _OFFERS[found.br is not None, found.gz is not None]
+        best = choose(ctx.req.headers.get("Accept-Encoding"), offers)
         if best == "br" and found.br is not None:
             encoding, path, st = "br", path + ".br", found.br
         elif best == "gzip" and found.gz is not None:

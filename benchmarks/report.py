@@ -1,0 +1,171 @@
+"""Tables: the figures of a run as Markdown, printed and written to benchmarks/results/."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from scenarios import Figures, Results, Scenario
+
+
+@dataclass
+class Measurement:
+    """One wrk measurement of one case in one round."""
+
+    scenario: str
+    variant: str
+    peer: str
+    round: int
+    rps: float = 0.0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    mb_per_s: float = 0.0
+    requests: int = 0
+    errors: int = 0
+    non_2xx: int = 0
+    cpu0_busy: float = 0.0
+    cpu1_busy: float = 0.0
+    server_cpu: float = 0.0
+    wrk_cpu: float = 0.0
+    interfered: str = ""  # why the measurement is left out of the medians, if it is
+    failed: str = ""  # the correctness check's complaint, if any
+
+
+def median_figures(measurements: Sequence[Measurement], rss_mb: float) -> Figures | None:
+    """Medians over the clean measurements (over all of them when none is clean)."""
+    ok = [m for m in measurements if not m.failed]
+    clean = [m for m in ok if not m.interfered] or ok
+    if not clean:
+        return None
+    return Figures(
+        rps=statistics.median(m.rps for m in clean),
+        p50_ms=statistics.median(m.p50_ms for m in clean),
+        p99_ms=statistics.median(m.p99_ms for m in clean),
+        mb_per_s=statistics.median(m.mb_per_s for m in clean),
+        rss_mb=rss_mb,
+    )
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _grid(
+    scenario: Scenario,
+    results: Results,
+    cell: Callable[[str, str, Figures], str],
+) -> list[str]:
+    rows = []
+    for variant in scenario.variants:
+        row = [variant]
+        for peer in scenario.peers:
+            figures = results.get((variant, peer))
+            row.append(cell(variant, peer, figures) if figures is not None else "–")
+        rows.append(row)
+    return _table(["", *scenario.peers], rows)
+
+
+def scenario_tables(
+    scenario: Scenario,
+    results: Results,
+    measurements: Sequence[Measurement],
+    rounds: int,
+) -> list[str]:
+    out = [f"### {scenario.name}: {scenario.title} ({scenario.issue})", ""]
+
+    def flagged(variant: str, peer: str) -> str:
+        ms = [m for m in measurements if m.variant == variant and m.peer == peer]
+        clean = [m for m in ms if not m.interfered and not m.failed]
+        return "" if len(clean) >= min(rounds, len(ms)) else f" ({len(clean)}/{len(ms)} clean)"
+
+    out.append(f"Requests/s (median of {rounds}):")
+    out.append("")
+    out += _grid(scenario, results, lambda v, p, f: f"{f.rps:,.0f}{flagged(v, p)}")
+    out.append("")
+
+    if scenario.ref_peer or scenario.ref_variant:
+        ref = (
+            f"{scenario.ref_peer} (same row)"
+            if scenario.ref_peer
+            else f"the `{scenario.ref_variant}` row (same column)"
+        )
+        out.append(f"Ratio of requests/s to {ref}:")
+        out.append("")
+
+        def ratio(variant: str, peer: str, figures: Figures) -> str:
+            key = (variant, scenario.ref_peer or peer)
+            if scenario.ref_variant:
+                key = (scenario.ref_variant, peer)
+            base = results.get(key)
+            return f"{figures.rps / base.rps:.2f}" if base else "–"
+
+        out += _grid(scenario, results, ratio)
+        out.append("")
+
+    out.append("Latency p50 / p99, ms (50 connections):")
+    out.append("")
+    out += _grid(scenario, results, lambda v, p, f: f"{f.p50_ms:.2f} / {f.p99_ms:.2f}")
+    out.append("")
+    if scenario.name == "static":
+        out.append("Throughput, MB/s of response bytes (headers included):")
+        out.append("")
+        out += _grid(scenario, results, lambda v, p, f: f"{f.mb_per_s:,.0f}")
+        out.append("")
+    out.append("Server RSS after the scenario, MB (the server's process group):")
+    out.append("")
+    out += _grid(scenario, results, lambda v, p, f: f"{f.rss_mb:.1f}")
+    out.append("")
+    return out
+
+
+def target_rows(scenario: Scenario, results: Results) -> list[list[str]]:
+    rows = []
+    for target in scenario.targets:
+        outcome = target.compute(results)
+        if outcome is None:
+            rows.append([scenario.name, target.text, "–", "not measured"])
+            continue
+        value, met = outcome
+        shown = f"{value:.3f} {target.unit}".strip() if target.unit else f"{value:.2f}"
+        rows.append([scenario.name, target.text, shown, "met" if met else "**missed**"])
+    return rows
+
+
+def targets_table(rows: Sequence[Sequence[str]]) -> list[str]:
+    return _table(["scenario", "target", "value", "result"], rows)
+
+
+def measurements_table(measurements: Sequence[Measurement]) -> list[str]:
+    rows = [
+        [
+            m.scenario,
+            m.variant,
+            m.peer,
+            str(m.round),
+            f"{m.rps:,.0f}",
+            f"{m.p99_ms:.2f}",
+            f"{m.cpu0_busy:.0%}",
+            f"{m.server_cpu:.0%}",
+            f"{m.cpu1_busy:.0%}",
+            f"{m.wrk_cpu:.0%}",
+            m.failed or m.interfered or ("errors" if m.errors or m.non_2xx else ""),
+        ]
+        for m in measurements
+    ]
+    header = [
+        "scenario",
+        "variant",
+        "peer",
+        "round",
+        "req/s",
+        "p99 ms",
+        "CPU0 busy",
+        "server",
+        "CPU1 busy",
+        "wrk",
+        "note",
+    ]
+    return _table(header, rows)

@@ -16,7 +16,7 @@ from typing_extensions import Self, TypeVar
 from .compose import ComposedMiddleware, Middleware, compose
 from .context import Context
 from .cookies import Keygrip, KeyRotation
-from .request import bad_host
+from .request import invalid_host
 from .respond import KoaResponse, abort, respond
 from .statuses import STATUS_PHRASES
 
@@ -131,13 +131,8 @@ class Koa(Generic[ContextT]):
         proxy = self.proxy
 
         async def handle(req: web.BaseRequest) -> web.StreamResponse:
-            host_values = req.headers.getall("Host", ())
-            if len(host_values) > 1 or (host_values and bad_host(host_values[0])):
+            if invalid_host(req.headers, proxy):
                 return _bad_request()
-            if proxy:
-                forwarded = req.headers.get("X-Forwarded-Host")
-                if forwarded is not None and bad_host(forwarded):
-                    return _bad_request()
             ctx = context_class(self, req)
             token = current.set(ctx)
             try:

@@ -1,0 +1,113 @@
+"""The example server: every package working together.
+
+- a users API, built as its own Koa app (``create_users_app``) and mounted under ``/admin``:
+  ``GET /admin/users`` (paged with ``?start_id=``), ``GET /admin/users/:id`` (404 when out of
+  range), ``POST /admin/users`` (JSON or form; 400 for what is not a valid user);
+- ``GET /admin/version`` from the main app's router;
+- static files under ``/data`` from ``examples/data/``;
+- koa-logger, koa-bodyparser and a timing middleware that sets ``X-Response-Time``.
+
+Run it with ``hatch run example`` (or ``python examples/app.py --port 8080``); the README lists
+curl lines with their output. This is the 2014 ``koa`` seed's ``example_server.py``, redone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from koa.bodyparser import bodyparser
+from koa.core import Context, Koa, Next
+from koa.logger import logger
+from koa.mount import mount
+from koa.router import Router
+from koa.static import serve
+
+VERSION = "0.1.0"
+DATA = Path(__file__).resolve().parent / "data"
+PAGE_SIZE = 6
+MAX_NAME = 100
+
+
+async def response_time(ctx: Context, next: Next) -> None:
+    """``X-Response-Time``: how long the middleware below took, in milliseconds."""
+    start = time.perf_counter()
+    await next()
+    ctx.set("X-Response-Time", f"{(time.perf_counter() - start) * 1000:.3f}ms")
+
+
+def create_users_app() -> Koa:
+    """The users API: a Koa app of its own, which knows nothing about where it is mounted."""
+    users: list[dict[str, Any]] = [{"id": n, "name": f"testuser{n}"} for n in range(3)]
+    router = Router()
+
+    @router.get("/users")
+    async def list_users(ctx: Context, next: Next) -> None:
+        start = ctx.query.get("start_id", "0")
+        ctx.assert_(start.isdigit() and len(start) < 10, 400, "start_id must be a whole number")
+        first = int(start)
+        ctx.body = users[first : first + PAGE_SIZE]
+
+    @router.get("/users/:id", name="user")
+    async def show_user(ctx: Context, next: Next) -> None:
+        raw = ctx.params["id"]
+        user_id = int(raw) if raw.isdigit() and len(raw) < 10 else -1
+        ctx.assert_(0 <= user_id < len(users), 404, "out of range")
+        ctx.body = users[user_id]
+
+    @router.post("/users")
+    async def create_user(ctx: Context, next: Next) -> None:
+        data = ctx.request.body  # parsed by koa-bodyparser in the main app
+        ctx.assert_(isinstance(data, dict), 400, "expected a JSON object")
+        name = data.get("name")
+        ctx.assert_(isinstance(name, str) and name.strip(), 400, "name is required")
+        ctx.assert_(len(name) <= MAX_NAME, 400, f"name is longer than {MAX_NAME} characters")
+        user = {"id": len(users), "name": name}
+        users.append(user)
+        ctx.status = 201
+        ctx.set("Location", f"{ctx.mount_path or ''}{router.url('user', user['id'])}")
+        ctx.body = user
+
+    users_app = Koa()
+    users_app.use(router.routes()).use(router.allowed_methods())
+    return users_app
+
+
+def create_app() -> Koa:
+    """The main app: logger, timer and body parser first, then the routes and the mounts."""
+    router = Router()
+
+    @router.get("/")
+    async def index(ctx: Context, next: Next) -> None:
+        ctx.body = {
+            "users": "/admin/users",
+            "version": "/admin/version",
+            "files": "/data/",
+        }
+
+    @router.get("/admin/version")
+    async def version(ctx: Context, next: Next) -> None:
+        ctx.body = VERSION
+
+    app = Koa()
+    app.use(logger())
+    app.use(response_time)
+    app.use(bodyparser())
+    app.use(router.routes()).use(router.allowed_methods())
+    app.use(mount("/data", serve(DATA)))
+    app.use(mount("/admin", create_users_app()))
+    return app
+
+
+app = create_app()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Serve the example app.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=3000)
+    args = parser.parse_args()
+    print(f"listening on http://{args.host}:{args.port}", flush=True)
+    app.listen(args.port, args.host)

@@ -1,0 +1,214 @@
+"""examples/app.py: the users API under /admin, static files, logger, body parser, timer."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from types import ModuleType
+
+import pytest
+from koa.core.testing import TestClient
+
+Loader = Callable[[str], ModuleType]
+
+TIMING = re.compile(r"\d+\.\d{3}ms")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+JSON = "application/json; charset=utf-8"
+TEXT = "text/plain; charset=utf-8"
+
+
+@pytest.fixture
+def example(load_example: Loader) -> ModuleType:
+    return load_example("app.py")
+
+
+async def test_lists_users(example: ModuleType) -> None:
+    async with TestClient(example.app) as client:
+        res = await client.get("/admin/users")
+        assert res.status == 200
+        assert res.headers["Content-Type"] == JSON
+        assert await res.text() == (
+            '[{"id":0,"name":"testuser0"},{"id":1,"name":"testuser1"},{"id":2,"name":"testuser2"}]'
+        )
+
+
+async def test_pages_with_start_id(example: ModuleType) -> None:
+    async with TestClient(example.app) as client:
+        for n in range(3, 10):
+            res = await client.post("/admin/users", json={"name": f"user{n}"})
+            assert res.status == 201
+        page = await (await client.get("/admin/users")).json()
+        assert [u["id"] for u in page] == [0, 1, 2, 3, 4, 5]
+        page = await (await client.get("/admin/users?start_id=6")).json()
+        assert [u["id"] for u in page] == [6, 7, 8, 9]
+        page = await (await client.get("/admin/users?start_id=2")).json()
+        assert [u["id"] for u in page] == [2, 3, 4, 5, 6, 7]
+        assert await (await client.get("/admin/users?start_id=10")).json() == []
+        assert await (await client.get("/admin/users?start_id=999999999")).json() == []
+
+
+@pytest.mark.parametrize("start", ["abc", "-1", "1.5", "", "9999999999999999999999"])
+async def test_a_bad_start_id_is_400(example: ModuleType, start: str) -> None:
+    async with TestClient(example.app) as client:
+        res = await client.get(f"/admin/users?start_id={start}")
+        assert res.status == 400
+        assert res.headers["Content-Type"] == TEXT
+        assert await res.text() == "start_id must be a whole number"
+
+
+async def test_shows_a_user_by_id(example: ModuleType) -> None:
+    async with TestClient(example.app) as client:
+        res = await client.get("/admin/users/1")
+        assert res.status == 200
+        assert await res.text() == '{"id":1,"name":"testuser1"}'
+
+
+@pytest.mark.parametrize("user_id", ["3", "99", "abc", "-1", "1" * 40])
+async def test_an_unknown_id_is_404(example: ModuleType, user_id: str) -> None:
+    async with TestClient(example.app) as client:
+        res = await client.get(f"/admin/users/{user_id}")
+        assert res.status == 404
+        assert res.headers["Content-Type"] == TEXT
+        assert await res.text() == "out of range"
+
+
+async def test_creates_a_user_from_json(example: ModuleType) -> None:
+    async with TestClient(example.app) as client:
+        res = await client.post("/admin/users", json={"name": "easterbunny"})
+        assert res.status == 201
+        assert res.headers["Location"] == "/admin/users/3"
+        assert await res.text() == '{"id":3,"name":"easterbunny"}'
+        res = await client.get("/admin/users/3")
+        assert await res.json() == {"id": 3, "name": "easterbunny"}
+        assert len(await (await client.get("/admin/users")).json()) == 4
+
+
+async def test_creates_a_user_from_a_form(example: ModuleType) -> None:
+    async with TestClient(example.app) as client:
+        res = await client.post("/admin/users", data={"name": "Zoë"})
+        assert res.status == 201
+        assert await res.json() == {"id": 3, "name": "Zoë"}
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "message"),
+    [
+        ('{"name":""}', "application/json", "name is required"),
+        ('{"name":"   "}', "application/json", "name is required"),
+        ("{}", "application/json", "name is required"),
+        ('{"name":42}', "application/json", "name is required"),
+        ('{"name":null}', "application/json", "name is required"),
+        ('["easterbunny"]', "application/json", "expected a JSON object"),
+        (json.dumps({"name": "x" * 101}), "application/json", "name is longer than 100 characters"),
+        ("name=easterbunny", "text/plain", "name is required"),
+    ],
+)
+async def test_an_invalid_user_is_400(
+    example: ModuleType, body: str, content_type: str, message: str
+) -> None:
+    async with TestClient(example.app) as client:
+        res = await client.post(
+            "/admin/users", data=body.encode(), headers={"Content-Type": content_type}
+        )
+        assert res.status == 400
+        assert res.headers["Content-Type"] == TEXT
+        assert await res.text() == message
+        assert len(await (await client.get("/admin/users")).json()) == 3
+
+
+async def test_malformed_json_is_400_from_the_body_parser(example: ModuleType) -> None:
+    async with TestClient(example.app) as client:
+        res = await client.post(
+            "/admin/users", data=b'{"name":', headers={"Content-Type": "application/json"}
+        )
+        assert res.status == 400
+        assert res.headers["Content-Type"] == TEXT
+        assert "X-Response-Time" not in res.headers  # Koa drops headers set before an error
+
+
+async def test_the_users_router_answers_405_and_options(example: ModuleType) -> None:
+    async with TestClient(example.app) as client:
+        res = await client.delete("/admin/users")
+        assert res.status == 405
+        assert res.headers["Allow"] == "HEAD, GET, POST"
+        assert await res.text() == "Method Not Allowed"
+        res = await client.options("/admin/users/1")
+        assert res.status == 200
+        assert res.headers["Allow"] == "HEAD, GET"
+
+
+async def test_version_comes_from_the_main_router(example: ModuleType) -> None:
+    async with TestClient(example.app) as client:
+        res = await client.get("/admin/version")
+        assert (res.status, res.headers["Content-Type"]) == (200, TEXT)
+        assert await res.text() == "0.1.0"
+        res = await client.post("/admin/version")
+        assert res.status == 405
+        assert res.headers["Allow"] == "HEAD, GET"
+
+
+async def test_the_index_lists_the_endpoints(example: ModuleType) -> None:
+    async with TestClient(example.app) as client:
+        res = await client.get("/")
+        assert await res.json() == {
+            "users": "/admin/users",
+            "version": "/admin/version",
+            "files": "/data/",
+        }
+
+
+async def test_serves_files_from_examples_data(example: ModuleType) -> None:
+    async with TestClient(example.app) as client:
+        res = await client.get("/data/foo/bar.txt")
+        assert res.status == 200
+        assert res.headers["Content-Type"] == TEXT
+        assert await res.text() == "bar\n"
+        res = await client.get("/data/hello.txt")
+        assert await res.text() == "Hello from examples/data/hello.txt\n"
+        etag = res.headers["ETag"]
+        res = await client.get("/data/hello.txt", headers={"If-None-Match": etag})
+        assert res.status == 304
+        res = await client.get("/data/")
+        assert res.headers["Content-Type"] == "text/html; charset=utf-8"
+        assert "<h1>The example app</h1>" in await res.text()
+
+
+async def test_missing_and_forbidden_files(example: ModuleType) -> None:
+    async with TestClient(example.app) as client:
+        res = await client.get("/data/nope.txt")
+        assert (res.status, await res.text()) == (404, "Not Found")
+        raw = await client.raw(
+            b"GET /data/../app.py HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        assert raw.startswith(b"HTTP/1.1 403 Forbidden\r\n")
+        assert b"create_users_app" not in raw
+
+
+async def test_every_answer_is_timed(example: ModuleType) -> None:
+    async with TestClient(example.app) as client:
+        for path in ("/admin/version", "/admin/users", "/data/foo/bar.txt", "/nope"):
+            res = await client.get(path)
+            assert TIMING.fullmatch(res.headers["X-Response-Time"]), path
+
+
+async def test_requests_are_logged(example: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
+    async with TestClient(example.app) as client:
+        await client.get("/admin/users/1")
+        await client.get("/admin/users/7")
+    lines = ANSI.sub("", capsys.readouterr().out).splitlines()
+    assert lines[0] == "  <-- GET /admin/users/1"
+    assert re.fullmatch(r"  --> GET /admin/users/1 200 \d+ms 27b", lines[1])
+    assert lines[2] == "  <-- GET /admin/users/7"
+    assert re.fullmatch(r"  xxx GET /admin/users/7 404 \d+ms -", lines[3])
+    assert len(lines) == 4
+
+
+async def test_each_app_has_its_own_users(example: ModuleType) -> None:
+    first = example.create_app()
+    second = example.create_app()
+    async with TestClient(first) as client:
+        res = await client.post("/admin/users", json={"name": "only-here"})
+        assert res.headers["Location"] == "/admin/users/3"
+    async with TestClient(second) as client:
+        assert len(await (await client.get("/admin/users")).json()) == 3

@@ -1,0 +1,162 @@
+"""Koa's matching semantics: every matching layer runs in registration order with merged
+params, exclusive modes, and an index that agrees with a scan of every layer
+(scenarios 146-148)."""
+
+from __future__ import annotations
+
+import random
+import re
+
+from koa.core import Context, Koa, Next
+from koa.core.testing import TestClient
+from koa.router import Router
+
+
+def app_with(router: Router) -> Koa:
+    app: Koa = Koa()
+    app.use(router.routes()).use(router.allowed_methods())
+    return app
+
+
+async def test_all_matching_routes_run_in_order_with_merged_params() -> None:
+    router = Router()
+
+    async def by_id(ctx: Context, next: Next) -> None:
+        ctx.state["order"] = ["id"]
+        await next()
+
+    async def by_name(ctx: Context, next: Next) -> None:
+        ctx.state["order"].append("name")
+        ctx.body = {"order": ctx.state["order"], "params": ctx.params}
+
+    router.get("/users/:id", by_id)
+    router.get("/users/:name", by_name)
+    async with TestClient(app_with(router)) as client:
+        res = await client.get("/users/42")
+        assert await res.json() == {
+            "order": ["id", "name"],
+            "params": {"id": "42", "name": "42"},
+        }
+
+
+async def test_a_route_that_does_not_call_next_stops_the_chain() -> None:
+    router = Router()
+    router.get("/a/:x", lambda ctx, next: setattr(ctx, "body", "first"))
+    router.get("/a/:y", lambda ctx, next: setattr(ctx, "body", "second"))
+    async with TestClient(app_with(router)) as client:
+        assert await (await client.get("/a/1")).text() == "first"
+
+
+async def test_static_and_param_routes_merge_in_registration_order() -> None:
+    router = Router()
+    seen: list[str] = []
+
+    def record(label: str) -> object:
+        async def mw(ctx: Context, next: Next) -> None:
+            seen.append(label)
+            ctx.body = seen
+            await next()
+
+        return mw
+
+    router.get("/s/:id", record("param"))  # type: ignore[arg-type]
+    router.get(re.compile(r"^/s/sp"), record("regex"))  # type: ignore[arg-type]
+    router.get("/s/special", record("static"))  # type: ignore[arg-type]
+    router.get("/s/:a-:b", record("mid-segment"))  # type: ignore[arg-type]
+    router.get("/s/*rest", record("wildcard"))  # type: ignore[arg-type]
+    async with TestClient(app_with(router)) as client:
+        assert await (await client.get("/s/special")).json() == [
+            "param",
+            "regex",
+            "static",
+            "wildcard",
+        ]
+        seen.clear()
+        assert await (await client.get("/s/x-y")).json() == ["param", "mid-segment", "wildcard"]
+
+
+async def test_exclusive_runs_only_the_last_registered() -> None:
+    router = Router(exclusive=True)
+    router.get("/users/:id", lambda ctx, next: setattr(ctx, "body", "first"))
+    router.get("/users/:name", lambda ctx, next: setattr(ctx, "body", "last"))
+    async with TestClient(app_with(router)) as client:
+        assert await (await client.get("/users/1")).text() == "last"
+
+
+async def test_exclusive_keeps_use_middleware() -> None:
+    router = Router(exclusive=True)
+
+    async def stamp(ctx: Context, next: Next) -> None:
+        ctx.set("X-Use", "ran")
+        await next()
+
+    router.use(stamp)
+    router.get("/users/:id", lambda ctx, next: setattr(ctx, "body", "first"))
+    router.get("/users/:name", lambda ctx, next: setattr(ctx, "body", "last"))
+    async with TestClient(app_with(router)) as client:
+        res = await client.get("/users/1")
+        assert (await res.text(), res.headers["X-Use"]) == ("last", "ran")
+
+
+async def test_exclusive_specificity_picks_the_fewest_params() -> None:
+    router = Router(exclusive="specificity")
+    router.get("/s/:id", lambda ctx, next: setattr(ctx, "body", f"param {ctx.params}"))
+    router.get("/s/special", lambda ctx, next: setattr(ctx, "body", "special"))
+    async with TestClient(app_with(router)) as client:
+        assert await (await client.get("/s/special")).text() == "special"
+        assert await (await client.get("/s/other")).text() == "param {'id': 'other'}"
+
+
+async def test_matched_route_names_the_route_that_runs() -> None:
+    router = Router()
+
+    async def outer(ctx: Context, next: Next) -> None:
+        await next()
+        ctx.body = {"route": ctx.matched_route, "name": ctx.matched_route_name}
+
+    router.use(outer)
+    router.get("item", "/items/:id", lambda ctx, next: None)
+    router.get("/plain/:id", lambda ctx, next: None)
+    async with TestClient(app_with(router)) as client:
+        assert await (await client.get("/items/1")).json() == {
+            "route": "/items/:id",
+            "name": "item",
+        }
+        assert await (await client.get("/plain/1")).json() == {
+            "route": "/plain/:id",
+            "name": None,
+        }
+
+
+def test_the_index_agrees_with_a_scan_of_every_layer() -> None:
+    """Thousands of routes of every kind: ``router.match`` (the index) must return exactly
+    the layers a linear regex scan returns, in the same order."""
+    rng = random.Random(7)
+    router = Router()
+    words = ["a", "b", "users", "files", "x1", "Mixed"]
+
+    def noop(ctx: Context, next: Next) -> None:
+        return None
+
+    kinds = [
+        lambda: f"/{rng.choice(words)}/:id",
+        lambda: f"/{rng.choice(words)}/{rng.choice(words)}",
+        lambda: f"/{rng.choice(words)}/:id/{rng.choice(words)}",
+        lambda: f"/{rng.choice(words)}{{/:opt}}",
+        lambda: f"/{rng.choice(words)}/*rest",
+        lambda: f"/{rng.choice(words)}/:a-:b",
+        lambda: f"/{rng.choice(words)}/:n(\\d+)",
+        lambda: f"/:p/{rng.choice(words)}",
+    ]
+    for _ in range(2000):
+        path = rng.choice(kinds)()
+        if rng.random() < 0.1:
+            router.use(path, noop)
+        else:
+            router.get(path, noop)
+    router.get(re.compile(r"^/a/(?P<n>\d+)$"), noop)
+    segments = [*words, "USERS", "12", "1-2", "", "x%20y"]
+    for _ in range(500):
+        path = "/" + "/".join(rng.choice(segments) for _ in range(rng.randint(0, 4)))
+        expected = [layer for layer in router.stack if layer.match(path)]
+        assert router.match(path, "GET").path == expected, path

@@ -66,7 +66,7 @@ def plan(header: str, size: int) -> Plan:
                 ranges.append((max(size - length, 0), size - 1))
             continue
         first = _number(first_text)
-        last = _number(last_text) if last_text else size - 1
+        last = _number(last_text) if last_text else _HUGE
         if last < first:
             return FULL  # an invalid range-spec makes the whole header invalid
         if first < size:

@@ -107,6 +107,8 @@ def create_http_error(
             inner = getattr(cause, "status", None) or getattr(cause, "status_code", None)
             if isinstance(inner, int) and not isinstance(inner, bool):
                 code = inner
+    props.pop("status", None)  # http-errors ignores a status among the properties
+    props.pop("status_code", None)
     expose = props.pop("expose", None)
     headers = props.pop("headers", None)
     err = HttpError(code, text, expose=expose, headers=headers, **props)

@@ -108,14 +108,16 @@ async def test_chunked_body_over_the_limit_is_413_before_the_client_finishes(
 ) -> None:
     # No Content-Length: the client streams a body that would never end. The server stops at
     # the limit, answers, and closes the connection once the client stops sending.
-    async with TestClient(echo_app(json_limit="16kb"), lingering_time=0.5) as client:
-        async with connect(client) as conn:
-            await conn.send(head({**JSON, "Transfer-Encoding": "chunked"}))
-            await conn.send(chunk(b"[" + b"1," * 16384))  # 32 KiB of an unfinished array
-            status, headers, body = await conn.response()
-            assert (status, body) == (413, b"request entity too large")
-            assert headers["connection"] == "close"
-            assert await conn.closed_by_server()
+    async with (
+        TestClient(echo_app(json_limit="16kb"), lingering_time=0.5) as client,
+        connect(client) as conn,
+    ):
+        await conn.send(head({**JSON, "Transfer-Encoding": "chunked"}))
+        await conn.send(chunk(b"[" + b"1," * 16384))  # 32 KiB of an unfinished array
+        status, headers, body = await conn.response()
+        assert (status, body) == (413, b"request entity too large")
+        assert headers["connection"] == "close"
+        assert await conn.closed_by_server()
 
 
 async def test_a_lying_small_content_length_cannot_smuggle_more_body(echo_app: EchoApp) -> None:
@@ -150,13 +152,15 @@ async def test_expect_100_continue(echo_app: EchoApp) -> None:
 
 
 async def test_a_stalled_body_times_out_with_408(echo_app: EchoApp) -> None:
-    async with TestClient(echo_app(read_timeout=0.2), lingering_time=0.2) as client:
-        async with connect(client) as conn:
-            await conn.send(head({**JSON, "Content-Length": "100"}) + b'{"a":')
-            status, headers, body = await conn.response()
-            assert (status, body) == (408, b"request body timeout")
-            assert headers["connection"] == "close"
-            assert await conn.closed_by_server()
+    async with (
+        TestClient(echo_app(read_timeout=0.2), lingering_time=0.2) as client,
+        connect(client) as conn,
+    ):
+        await conn.send(head({**JSON, "Content-Length": "100"}) + b'{"a":')
+        status, headers, body = await conn.response()
+        assert (status, body) == (408, b"request body timeout")
+        assert headers["connection"] == "close"
+        assert await conn.closed_by_server()
 
 
 async def test_a_client_that_goes_away_does_not_leave_the_handler_hanging() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from koa.core import Context, HttpError, Koa, Next
 from koa.core.testing import TestClient
 from koa.router import Router

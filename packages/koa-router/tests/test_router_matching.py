@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import random
 import re
+from typing import Any
 
-from koa.core import Context, Koa, Next
+from koa.core import Context, Koa, Middleware, Next
 from koa.core.testing import TestClient
 from koa.router import Router
 
@@ -51,7 +52,7 @@ async def test_static_and_param_routes_merge_in_registration_order() -> None:
     router = Router()
     seen: list[str] = []
 
-    def record(label: str) -> object:
+    def record(label: str) -> Middleware[Any]:
         async def mw(ctx: Context, next: Next) -> None:
             seen.append(label)
             ctx.body = seen
@@ -59,11 +60,11 @@ async def test_static_and_param_routes_merge_in_registration_order() -> None:
 
         return mw
 
-    router.get("/s/:id", record("param"))  # type: ignore[arg-type]
-    router.get(re.compile(r"^/s/sp"), record("regex"))  # type: ignore[arg-type]
-    router.get("/s/special", record("static"))  # type: ignore[arg-type]
-    router.get("/s/:a-:b", record("mid-segment"))  # type: ignore[arg-type]
-    router.get("/s/*rest", record("wildcard"))  # type: ignore[arg-type]
+    router.get("/s/:id", record("param"))
+    router.get(re.compile(r"^/s/sp"), record("regex"))
+    router.get("/s/special", record("static"))
+    router.get("/s/:a-:b", record("mid-segment"))
+    router.get("/s/*rest", record("wildcard"))
     async with TestClient(app_with(router)) as client:
         assert await (await client.get("/s/special")).json() == [
             "param",

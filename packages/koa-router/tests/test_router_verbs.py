@@ -4,7 +4,6 @@ sensitive matching (scenarios 136-139)."""
 from __future__ import annotations
 
 import pytest
-
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient
 from koa.router import HTTP_METHODS, Router

@@ -1,0 +1,104 @@
+"""Host filtering, the not-found event, ``ctx.new_router_path`` and the route fields of the
+context (scenarios 169-172)."""
+
+from __future__ import annotations
+
+import re
+
+from koa.core import Context, Koa, Next
+from koa.core.testing import TestClient
+from koa.router import Router, RouterEvents
+
+
+async def test_route_fields() -> None:
+    router = Router()
+
+    async def show(ctx: Context, next: Next) -> None:
+        ctx.body = {
+            "route": ctx.matched_route,
+            "name": ctx.matched_route_name,
+            "router_name": ctx.router_name,
+            "is_router": ctx.router is router,
+            "route_matched": ctx.route_matched,
+        }
+
+    router.get("user", "/users/:id", show)
+    router.get("/anon/:id", show)
+    app: Koa = Koa()
+    app.use(router.routes())
+    async with TestClient(app) as client:
+        assert await (await client.get("/users/1")).json() == {
+            "route": "/users/:id",
+            "name": "user",
+            "router_name": "user",
+            "is_router": True,
+            "route_matched": True,
+        }
+        assert (await (await client.get("/anon/1")).json())["name"] is None
+
+
+async def test_host_option() -> None:
+    one = Router(host="a.example.com")
+    one.get("/", lambda ctx, next: setattr(ctx, "body", "one"))
+    many = Router(host=["b.example.com", "c.example.com"])
+    many.get("/", lambda ctx, next: setattr(ctx, "body", "many"))
+    pattern = Router(host=re.compile(r"^api\.[a-z]+\.test$"))
+    pattern.get("/", lambda ctx, next: setattr(ctx, "body", "pattern"))
+    app: Koa = Koa()
+    app.use(one.routes()).use(many.routes()).use(pattern.routes())
+    async with TestClient(app) as client:
+
+        async def answer(host: str) -> str | int:
+            res = await client.get("/", headers={"Host": host})
+            return await res.text() if res.status == 200 else res.status
+
+        # The port does not matter (Koa compares the host with its port).
+        assert await answer("a.example.com") == "one"
+        assert await answer("A.example.com:8080") == "one"
+        assert await answer("c.example.com") == "many"
+        assert await answer("api.x.test") == "pattern"
+        assert await answer("api.x.test:3000") == "pattern"
+        assert await answer("z.example.com") == 404
+
+
+async def test_not_found_event() -> None:
+    router = Router()
+    router.get("/known", lambda ctx, next: setattr(ctx, "body", "known"))
+
+    async def not_found(ctx: Context, next: Next) -> None:
+        ctx.status = 404
+        ctx.body = {"missing": ctx.path, "route_matched": ctx.route_matched}
+
+    router.on(RouterEvents.NOT_FOUND, not_found)
+    app: Koa = Koa()
+    app.use(router.routes())
+    async with TestClient(app) as client:
+        assert await (await client.get("/known")).text() == "known"
+        res = await client.get("/nope")
+        assert res.status == 404
+        assert await res.json() == {"missing": "/nope", "route_matched": False}
+
+
+async def test_new_router_path_overrides_the_path() -> None:
+    router = Router()
+    router.get("/app/users", lambda ctx, next: setattr(ctx, "body", f"users via {ctx.path}"))
+    app: Koa = Koa()
+
+    async def rewrite(ctx: Context, next: Next) -> None:
+        if ctx.path == "/legacy":
+            ctx.new_router_path = "/app/users"
+        await next()
+
+    app.use(rewrite).use(router.routes())
+    async with TestClient(app) as client:
+        assert await (await client.get("/legacy")).text() == "users via /legacy"
+        assert await (await client.get("/app/users")).text() == "users via /app/users"
+
+
+async def test_router_path_option() -> None:
+    router = Router(router_path="/fixed")
+    router.get("/fixed", lambda ctx, next: setattr(ctx, "body", "fixed"))
+    app: Koa = Koa()
+    app.use(router.routes())
+    async with TestClient(app) as client:
+        assert await (await client.get("/anything")).text() == "fixed"

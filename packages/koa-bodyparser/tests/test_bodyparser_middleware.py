@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from koa.bodyparser import bodyparser
+from koa.bodyparser import bodyparser, parse_limit
 from koa.core import Context, HttpError, Koa, Next
 from koa.core.testing import TestClient
 
@@ -243,3 +243,17 @@ def test_bad_options_fail_when_the_middleware_is_built(
 ) -> None:
     with pytest.raises(error):
         bodyparser(**options)
+
+
+def test_public_names() -> None:
+    import koa.bodyparser
+
+    assert sorted(koa.bodyparser.__all__) == ["ErrorHook", "bodyparser", "parse_limit"]
+
+
+@pytest.mark.parametrize(
+    ("value", "size"),
+    [(0, 0), (512, 512), ("1mb", 1 << 20), ("56kb", 56 << 10), (" 1.5KB ", 1536), ("10", 10)],
+)
+def test_parse_limit(value: int | str, size: int) -> None:
+    assert parse_limit(value) == size

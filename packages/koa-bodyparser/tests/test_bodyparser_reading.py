@@ -120,6 +120,33 @@ async def test_chunked_body_over_the_limit_is_413_before_the_client_finishes(
         assert await conn.closed_by_server()
 
 
+async def test_a_client_uploading_a_huge_body_gets_413_and_is_cut_off(echo_app: EchoApp) -> None:
+    # A client that keeps sending a 4 GiB chunked upload: it reads 413 while still sending,
+    # and the server closes the connection (after aiohttp's short "lingering" drain).
+    total = 4 << 30
+    piece = chunk(b"1," * 32768)
+    sent = 0
+
+    async def upload(conn: Connection) -> None:
+        nonlocal sent
+        with contextlib.suppress(ConnectionError):
+            while sent < total:
+                await conn.send(piece)
+                sent += len(piece)
+
+    async with (
+        TestClient(echo_app(), lingering_time=0.2) as client,
+        connect(client) as conn,
+    ):
+        await conn.send(head({**JSON, "Transfer-Encoding": "chunked"}) + chunk(b"["))
+        uploader = asyncio.create_task(upload(conn))
+        status, headers, body = await conn.response()
+        assert (status, body) == (413, b"request entity too large")
+        assert headers["connection"] == "close"
+        await asyncio.wait_for(uploader, WAIT)  # ends because the server closed
+        assert sent < total
+
+
 async def test_a_lying_small_content_length_cannot_smuggle_more_body(echo_app: EchoApp) -> None:
     # Only Content-Length bytes are the body; what follows is read as the next request.
     async with TestClient(echo_app()) as client, connect(client) as conn:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,10 +9,19 @@ from koa.bodyparser import bodyparser, parse_limit
 from koa.core import Context, HttpError, Koa, Next
 from koa.core.testing import TestClient
 
-EchoApp = Callable[..., Koa[Any]]
+
+def echo_app(**options: Any) -> Koa[Any]:
+    """A silent app that answers ``{"body": ctx.request.body, "raw": ctx.request.raw_body}``."""
+
+    async def echo(ctx: Context[Any], next: Next) -> None:
+        ctx.body = {"body": ctx.request.body, "raw": ctx.request.raw_body}
+
+    app: Koa[Any] = Koa(silent=True)
+    app.use(bodyparser(**options)).use(echo)
+    return app
 
 
-async def test_json_body_and_raw_body(echo_app: EchoApp) -> None:
+async def test_json_body_and_raw_body() -> None:
     # Scenario 206.
     async with TestClient(echo_app()) as client:
         res = await client.post("/", data=b'{"a":1}', headers={"Content-Type": "application/json"})
@@ -32,13 +40,13 @@ async def test_json_body_and_raw_body(echo_app: EchoApp) -> None:
         "APPLICATION/JSON;",
     ],
 )
-async def test_json_content_types(echo_app: EchoApp, content_type: str) -> None:
+async def test_json_content_types(content_type: str) -> None:
     async with TestClient(echo_app()) as client:
         res = await client.post("/", data=b"[1,2]", headers={"Content-Type": content_type})
         assert (await res.json())["body"] == [1, 2]
 
 
-async def test_form_keeps_repeated_keys_as_lists_and_stays_flat(echo_app: EchoApp) -> None:
+async def test_form_keeps_repeated_keys_as_lists_and_stays_flat() -> None:
     # Scenario 208, with flat keys (Settled details): b[c] is a key, not a nested object.
     async with TestClient(echo_app()) as client:
         res = await client.post(
@@ -52,7 +60,7 @@ async def test_form_keeps_repeated_keys_as_lists_and_stays_flat(echo_app: EchoAp
         }
 
 
-async def test_text_and_xml_when_enabled(echo_app: EchoApp) -> None:
+async def test_text_and_xml_when_enabled() -> None:
     app = echo_app(enable_types=["json", "form", "text", "xml"])
     async with TestClient(app) as client:
         res = await client.post("/", data=b"hello", headers={"Content-Type": "text/plain"})
@@ -62,7 +70,7 @@ async def test_text_and_xml_when_enabled(echo_app: EchoApp) -> None:
             assert await res.json() == {"body": "<a/>", "raw": "<a/>"}
 
 
-async def test_types_not_enabled_give_an_empty_dict(echo_app: EchoApp) -> None:
+async def test_types_not_enabled_give_an_empty_dict() -> None:
     # Scenario 209: text/plain without enable_types=["text"] -> {} (raw_body stays None).
     async with TestClient(echo_app()) as client:
         for content_type in ("text/plain", "image/png", "multipart/form-data; boundary=x"):
@@ -70,7 +78,7 @@ async def test_types_not_enabled_give_an_empty_dict(echo_app: EchoApp) -> None:
             assert await res.json() == {"body": {}, "raw": None}
 
 
-async def test_content_type_mismatch_gives_an_empty_dict(echo_app: EchoApp) -> None:
+async def test_content_type_mismatch_gives_an_empty_dict() -> None:
     # JSON bytes sent as a form-less type are not parsed at all.
     app = echo_app(enable_types=["form"])
     async with TestClient(app) as client:
@@ -78,19 +86,19 @@ async def test_content_type_mismatch_gives_an_empty_dict(echo_app: EchoApp) -> N
         assert await res.json() == {"body": {}, "raw": None}
 
 
-async def test_no_content_type_gives_an_empty_dict(echo_app: EchoApp) -> None:
+async def test_no_content_type_gives_an_empty_dict() -> None:
     async with TestClient(echo_app()) as client:
         res = await client.post("/", data=b"x", skip_auto_headers=["Content-Type"])
         assert await res.json() == {"body": {}, "raw": None}
 
 
-async def test_empty_json_body_is_an_empty_object(echo_app: EchoApp) -> None:
+async def test_empty_json_body_is_an_empty_object() -> None:
     async with TestClient(echo_app()) as client:
         res = await client.post("/", headers={"Content-Type": "application/json"})
         assert await res.json() == {"body": {}, "raw": ""}
 
 
-async def test_methods_outside_parsed_methods_are_not_parsed(echo_app: EchoApp) -> None:
+async def test_methods_outside_parsed_methods_are_not_parsed() -> None:
     # Scenario 211: GET (and DELETE) bodies are left alone; body and raw_body stay None.
     async with TestClient(echo_app()) as client:
         for method in ("GET", "DELETE"):
@@ -102,7 +110,7 @@ async def test_methods_outside_parsed_methods_are_not_parsed(echo_app: EchoApp) 
         assert (await res.json())["body"] == {"a": 1}
 
 
-async def test_parsed_methods_option(echo_app: EchoApp) -> None:
+async def test_parsed_methods_option() -> None:
     async with TestClient(echo_app(parsed_methods=["delete"])) as client:
         res = await client.delete("/", data=b"[1]", headers={"Content-Type": "application/json"})
         assert (await res.json())["body"] == [1]
@@ -144,7 +152,7 @@ async def test_a_body_set_upstream_is_kept() -> None:
         assert await res.json() == {"from": "upstream"}
 
 
-async def test_extend_types_adds_to_the_defaults(echo_app: EchoApp) -> None:
+async def test_extend_types_adds_to_the_defaults() -> None:
     app = echo_app(
         enable_types=["json", "form", "text"],
         extend_types={"json": ["application/x-javascript", "+ld"], "text": "text/csv"},
@@ -159,16 +167,14 @@ async def test_extend_types_adds_to_the_defaults(echo_app: EchoApp) -> None:
         assert (await res.json())["body"] == "a"
 
 
-async def test_extend_types_for_a_kind_that_is_not_enabled_does_nothing(
-    echo_app: EchoApp,
-) -> None:
+async def test_extend_types_for_a_kind_that_is_not_enabled_does_nothing() -> None:
     app = echo_app(extend_types={"text": ["text/csv"]})
     async with TestClient(app) as client:
         res = await client.post("/", data=b"a,b", headers={"Content-Type": "text/csv"})
         assert await res.json() == {"body": {}, "raw": None}
 
 
-async def test_strict_false_accepts_any_json_value(echo_app: EchoApp) -> None:
+async def test_strict_false_accepts_any_json_value() -> None:
     async with TestClient(echo_app(strict=False)) as client:
         for sent, parsed in ((b'"str"', "str"), (b"42", 42), (b"null", None), (b"", "")):
             res = await client.post("/", data=sent, headers={"Content-Type": "application/json"})

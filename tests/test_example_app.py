@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import signal
+import socket
+import sys
 from collections.abc import Callable
 from types import ModuleType
 
@@ -212,3 +216,51 @@ async def test_each_app_has_its_own_users(example: ModuleType) -> None:
         assert res.headers["Location"] == "/admin/users/3"
     async with TestClient(second) as client:
         assert len(await (await client.get("/admin/users")).json()) == 3
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def test_running_the_script_serves_and_stops_on_sigint(example: ModuleType) -> None:
+    """What ``hatch run example`` does: print the URL, serve, stop cleanly on Ctrl-C."""
+    port = free_port()
+    assert example.__file__ is not None
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        example.__file__,
+        "--port",
+        str(port),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        first = await asyncio.wait_for(proc.stdout.readline(), 30)
+        assert first.decode() == f"listening on http://127.0.0.1:{port}\n"
+        # The URL is printed just before app.listen() binds: retry briefly.
+        for _ in range(100):
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                break
+            except ConnectionRefusedError:
+                await asyncio.sleep(0.1)
+        else:
+            pytest.fail(f"nothing listens on port {port}")
+        writer.write(b"GET /admin/version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        response = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+        await writer.wait_closed()
+        assert response.startswith(b"HTTP/1.1 200 OK\r\n")
+        assert response.endswith(b"\r\n\r\n0.1.0")
+        proc.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 0, err.decode()
+    assert ANSI.sub("", out.decode()).splitlines()[0] == "  <-- GET /admin/version"

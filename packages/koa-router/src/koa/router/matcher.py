@@ -131,29 +131,50 @@ class _Tree:
         caps: tuple[str, ...],
         out: list[Hit],
     ) -> None:
-        for ordinal, alt, layer, names in node.prefix:
-            out.append((ordinal, alt, layer, caps, names))
+        """Collect the entries reachable from ``node`` for ``segs[i:]`` into ``out``.
+
+        Loops down while the path has a single way on and recurses only where it branches
+        (a static child and a parameter edge both fit, for example).
+        """
         n = len(segs)
-        if i == n:
-            for ordinal, alt, layer, names in node.end:
-                out.append((ordinal, alt, layer, caps, names))
-            return
-        seg = segs[i]
-        if not seg and i == n - 1:
-            for ordinal, alt, layer, names in node.trail:
-                out.append((ordinal, alt, layer, caps, names))
-        child = node.static.get(keys[i])
-        if child is not None:
-            self.walk(child, segs, keys, i + 1, caps, out)
-        if seg:
-            for constraint, _source, child in node.params:
+        while True:
+            if node.prefix:
+                for ordinal, alt, layer, names in node.prefix:
+                    out.append((ordinal, alt, layer, caps, names))
+            if i == n:
+                for ordinal, alt, layer, names in node.end:
+                    out.append((ordinal, alt, layer, caps, names))
+                return
+            seg = segs[i]
+            if node.trail and not seg and i == n - 1:
+                for ordinal, alt, layer, names in node.trail:
+                    out.append((ordinal, alt, layer, caps, names))
+            if node.wild:
+                rest = "/".join(segs[i:])
+                if rest:
+                    for ordinal, alt, layer, names in node.wild:
+                        out.append((ordinal, alt, layer, (*caps, rest), names))
+            child = node.static.get(keys[i]) if node.static else None
+            params = node.params
+            if not params or not seg:
+                if child is None:
+                    return
+                node = child
+                i += 1
+                continue
+            if child is not None:
+                self.walk(child, segs, keys, i + 1, caps, out)
+            if len(params) == 1:
+                constraint, _source, node = params[0]
+                if constraint is not None and not constraint.fullmatch(seg):
+                    return
+                caps = (*caps, seg)
+                i += 1
+                continue
+            for constraint, _source, edge in params:
                 if constraint is None or constraint.fullmatch(seg):
-                    self.walk(child, segs, keys, i + 1, (*caps, seg), out)
-        if node.wild:
-            rest = "/".join(segs[i:])
-            if rest:
-                for ordinal, alt, layer, names in node.wild:
-                    out.append((ordinal, alt, layer, (*caps, rest), names))
+                    self.walk(edge, segs, keys, i + 1, (*caps, seg), out)
+            return
 
 
 class RouteIndex:
@@ -190,42 +211,39 @@ class RouteIndex:
         """How many layers are tested one by one (regex routes and mid-segment params)."""
         return len(self._fallback)
 
-    def match(self, path: str) -> list[tuple[Layer, tuple[str | None, ...], tuple[str, ...]]]:
-        """Every layer whose path matches ``path`` (any method), in registration order, with
-        its raw captures and their parameter names."""
+    def match(self, path: str) -> list[Hit]:
+        """Every layer whose path matches ``path`` (any method), in registration order, as
+        ``(ordinal, alternative, layer, raw captures, their names)``."""
         out: list[Hit] = []
-        if path.startswith("/") and self._trees:
-            segs = path[1:].split("/")
+        trees = self._trees
+        if trees and path[:1] == "/":
+            rest = path[1:]
+            segs = rest.split("/")
             lowered: list[str] | None = None
-            for tree in self._trees:
+            for tree in trees:
                 if tree.sensitive:
-                    keys = segs
+                    tree.walk(tree.root, segs, segs, 0, (), out)
                 else:
                     if lowered is None:
-                        lowered = path[1:].lower().split("/") if path.isascii() else _lower(segs)
-                    keys = lowered
-                tree.walk(tree.root, segs, keys, 0, (), out)
+                        # lower() never makes or removes a "/", so the segments line up.
+                        lowered = rest.lower().split("/")
+                    tree.walk(tree.root, segs, lowered, 0, (), out)
         for layer in self._fallback:
             m = layer._match(path)
             if m is not None:
                 out.append((layer.ordinal, 0, layer, m.groups(), layer.regex_names))
         if len(out) > 1:
             out.sort(key=_order)
-            result: list[tuple[Layer, tuple[str | None, ...], tuple[str, ...]]] = []
+            # A layer matched through several alternatives: the first alternative wins.
             last = -1
-            for ordinal, _alt, layer, caps, names in out:
-                if ordinal != last:  # a layer matched by several alternatives: the first wins
-                    result.append((layer, caps, names))
-                    last = ordinal
-            return result
-        return [(layer, caps, names) for _o, _a, layer, caps, names in out]
+            unique: list[Hit] = []
+            for hit in out:
+                if hit[0] != last:
+                    unique.append(hit)
+                    last = hit[0]
+            return unique
+        return out
 
 
 def _order(hit: Hit) -> tuple[int, int]:
     return hit[0], hit[1]
-
-
-def _lower(segs: list[str]) -> list[str]:
-    # str.lower() can change the length of non-ASCII text; lower each segment on its own so
-    # that the segment boundaries stay where they are.
-    return [s.lower() for s in segs]

@@ -16,7 +16,7 @@ from typing import Any, Literal, TypeAlias, TypeVar, overload
 from koa.core import ComposedMiddleware, HttpError, Middleware, Next, compose
 
 from .layer import Layer, ParamFn, ParamHandler
-from .matcher import RouteIndex
+from .matcher import Hit, RouteIndex
 from .path import Token, build_url, concat, parse
 
 __all__ = ["HTTP_METHODS", "Router", "RouterEvents", "RouterMiddleware"]
@@ -91,11 +91,18 @@ class _Mount:
 
 
 class _MethodPlan:
-    __slots__ = ("final", "route", "selected")
+    __slots__ = ("final", "route", "runs", "selected")
 
-    def __init__(self, route: bool, selected: tuple[int, ...], final: Layer | None) -> None:
+    def __init__(
+        self,
+        route: bool,
+        runs: tuple[int, ...],
+        selected: tuple[int, ...],
+        final: Layer | None,
+    ) -> None:
         self.route = route
-        self.selected = selected
+        self.runs = runs  # every layer matching path and method
+        self.selected = selected  # those that run (exclusive drops some routes)
         self.final = final
 
 
@@ -123,7 +130,7 @@ class _Chain:
     def __init__(
         self,
         ctx: Any,
-        steps: list[tuple[Layer, tuple[str | None, ...], tuple[str, ...]]],
+        steps: list[Hit],
         tail: Next,
     ) -> None:
         self.ctx = ctx
@@ -139,7 +146,7 @@ class _Chain:
             if pos > len(steps):
                 raise RuntimeError("next() called multiple times")
             return self.tail()
-        layer, caps, names = steps[pos]
+        _ordinal, _alt, layer, caps, names = steps[pos]
         layer.enter(self.ctx, caps, names)
         return layer.composed(self.ctx, self.run)
 
@@ -545,13 +552,10 @@ class Router:
         """The layers matching ``path`` (``.path``), those matching the method too
         (``.path_and_method``) and whether a route (not only ``use`` middleware) matched."""
         hits = self._current_index().match(path)
-        plan = self._plan_for(tuple(hit[0] for hit in hits))
-        method_plan = self._method_plan(plan, method.upper())
-        return RouteMatch(
-            list(plan.layers),
-            [plan.layers[i] for i in range(len(plan.layers)) if _runs(plan.layers[i], method)],
-            method_plan.route,
-        )
+        plan = self._plans.get(key := tuple([hit[2] for hit in hits])) or self._plan_for(key)
+        method_plan = plan.methods.get(method) or self._method_plan(plan, method)
+        layers = plan.layers
+        return RouteMatch(list(layers), [layers[i] for i in method_plan.runs], method_plan.route)
 
     # -- middleware ------------------------------------------------------------------------
 
@@ -620,7 +624,7 @@ class Router:
             index = self._current_index()
         hits = index.match(path)
         plans = self._plans
-        key = tuple([hit[0] for hit in hits])
+        key = tuple([hit[2] for hit in hits])
         plan = plans.get(key)
         if plan is None:
             plan = self._plan_for(key)
@@ -650,7 +654,7 @@ class Router:
         ctx.matched_route_name = final.name
         selected = method_plan.selected
         if len(selected) == 1:
-            layer, caps, names = hits[selected[0]]
+            _ordinal, _alt, layer, caps, names = hits[selected[0]]
             layer.enter(ctx, caps, names)
             return layer.composed(ctx, next)
         return _Chain(ctx, [hits[i] for i in selected], next).run()
@@ -670,14 +674,15 @@ class Router:
         runs = [i for i, layer in enumerate(layers) if _runs(layer, upper)]
         routes = [i for i in runs if layers[i].is_route]
         if not routes:
-            result = _MethodPlan(False, (), None)
+            result = _MethodPlan(False, tuple(runs), (), None)
         else:
             chosen = routes[-1]
             if self.exclusive == "specificity":
                 chosen = min(routes, key=lambda i: len(layers[i].param_names))
+            selected = runs
             if self.exclusive:
-                runs = [i for i in runs if not layers[i].is_route or i == chosen]
-            result = _MethodPlan(True, tuple(runs), layers[chosen])
+                selected = [i for i in runs if not layers[i].is_route or i == chosen]
+            result = _MethodPlan(True, tuple(runs), tuple(selected), layers[chosen])
         # Only methods from the HTTP registry are cached: a client cannot grow the cache.
         if upper in _KNOWN_METHODS or upper in self.methods:
             plan.methods[method] = result

@@ -232,16 +232,19 @@ class Response:
             return
 
         if not self._explicit_status:
-            self.status = 200
+            # What ``self.status = 200`` does, without its checks (a hot path).
+            self._status = 200
+            self._explicit_status = True
+            self._message = None
         self._explicit_null_body = False
         set_type = "Content-Type" not in headers
 
         if kind == KIND_TEXT:
             if set_type:
+                first = value[:1]
+                html = first == "<" or (first.isspace() and _HTML_START.match(value))
                 headers["Content-Type"] = (
-                    "text/html; charset=utf-8"
-                    if _HTML_START.match(value)
-                    else "text/plain; charset=utf-8"
+                    "text/html; charset=utf-8" if html else "text/plain; charset=utf-8"
                 )
             headers["Content-Length"] = str(len(value) if value.isascii() else len(value.encode()))
         elif kind == KIND_BYTES:

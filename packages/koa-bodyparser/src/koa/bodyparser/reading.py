@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.http import HttpVersion11
+from aiohttp.http_exceptions import HttpProcessingError
 from koa.core import Context, HttpError
 
 from .decoding import Decoder, decoder_for
@@ -82,7 +83,7 @@ async def read_body(ctx: Context[Any], limit: int, timeout: float | None) -> byt
             chunks.append(chunk)
     except asyncio.TimeoutError:
         raise HttpError(408, "request body timeout", headers=_CLOSE) from None
-    except web.RequestPayloadError as exc:
+    except (web.RequestPayloadError, HttpProcessingError) as exc:
         raise HttpError(400, _payload_error_message(encoding), headers=_CLOSE) from exc
     except ConnectionError as exc:
         raise HttpError(400, "request aborted", code="ECONNABORTED") from exc

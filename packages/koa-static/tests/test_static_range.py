@@ -61,6 +61,8 @@ async def test_satisfiable_range_is_206(public: Path, value: str, first: int, la
         "bytes=a-b",
         "bytes=0x10-20",
         "bytes=1-2-3",
+        "bytes=-5-10",
+        "bytes=--5",
         "bytes=+1-2",
         "bytes=٣-5",  # non-ASCII digits
         "items=0-5",

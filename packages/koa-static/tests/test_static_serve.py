@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
 from pathlib import Path
@@ -292,3 +293,34 @@ async def test_serving_under_a_mount_like_path_rewrite(public: Path) -> None:
     app.use(serve(public))
     async with TestClient(app) as client:
         assert await (await client.get("/static/dir/inner.txt")).read() == b"inner"
+
+
+async def test_client_leaving_mid_transfer_is_cleaned_up(public: Path) -> None:
+    big = bytes(range(256)) * 163840  # 40 MiB, more than loopback socket buffers can hold
+    (public / "big.bin").write_bytes(big)
+    app = static_app(public)
+    errors: list[BaseException] = []
+    app.on("error", lambda err, ctx: errors.append(err))
+    finished: list[bool] = []
+
+    async def track(ctx: Context[Any], next: Next) -> None:
+        ctx.on_finished(lambda: finished.append(ctx.response.aborted))
+        await next()
+
+    app.middleware.insert(0, track)
+    async with TestClient(app) as client:
+        reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+        writer.write(b"GET /big.bin HTTP/1.1\r\nHost: a\r\n\r\n")
+        await writer.drain()
+        assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 200 OK")
+        await reader.readexactly(1024)
+        writer.transport.abort()  # reset the connection in the middle of the body
+        for _ in range(200):
+            if finished:
+                break
+            await asyncio.sleep(0.01)
+        # The server goes on serving.
+        res = await client.get("/page.html")
+        assert await res.read() == b"<p>page</p>"
+    assert finished[0] is True
+    assert errors == []

@@ -131,7 +131,7 @@ def _stat_inside(
 
 def _stat_through_link(opts: SendOptions, path: str) -> os.stat_result:
     real = os.path.realpath(path)
-    real_root = opts.real_root
+    real_root = os.path.realpath(opts.root)  # only paid when a symlink is met
     if real != real_root and not real.startswith(real_root.rstrip("/") + "/"):
         # Reported as missing, so the request falls through like any absent file.
         raise FileNotFoundError(errno.ENOENT, "symlink target is outside root", path)

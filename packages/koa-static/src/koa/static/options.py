@@ -20,7 +20,6 @@ class SendOptions:
     """Everything ``send`` needs to know, validated and normalised."""
 
     root: str
-    real_root: str
     index: str | None
     cache_control: str
     hidden: bool
@@ -80,7 +79,6 @@ def make_options(
 
     return SendOptions(
         root=absolute_root,
-        real_root=os.path.realpath(absolute_root),
         index=index or None,
         cache_control=cache_control,
         hidden=bool(hidden),

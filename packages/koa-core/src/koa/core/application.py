@@ -7,7 +7,7 @@ import contextvars
 import json
 import logging
 import os
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic
 
 from aiohttp import web
@@ -157,9 +157,9 @@ class Koa(Generic[ContextT]):
                         return _aborted(ctx)
                     return await respond(ctx)
             finally:
-                current.reset(token)
                 if ctx._finish_callbacks is not None:
                     ctx.run_finish_callbacks()
+                current.reset(token)
 
         return handle
 
@@ -192,7 +192,7 @@ class Koa(Generic[ContextT]):
         headers = response.headers
         headers.clear()
         extra = getattr(err, "headers", None)
-        if extra:
+        if extra and isinstance(extra, Mapping):
             for name, value in extra.items():
                 if name.lower() in ("content-type", "content-length"):
                     continue

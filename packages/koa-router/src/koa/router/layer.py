@@ -71,6 +71,7 @@ class Layer:
     these; ``match``, ``params``, ``captures`` and ``url`` work on any path."""
 
     __slots__ = (
+        "_chain",
         "_flats",
         "_regex",
         "_regex_names",
@@ -136,7 +137,14 @@ class Layer:
         )
         chain: list[Middleware[Any]] = [_ParamMiddleware(h) for h in handlers]
         chain.extend(self.stack)
-        self.composed: ComposedMiddleware[Any] = compose(chain)
+        self._chain = chain
+        # Composed on first use: an index of 10,000 routes should not compose 10,000 chains
+        # before the first request can be answered.
+        self.composed: ComposedMiddleware[Any] = self._compose_and_run
+
+    def _compose_and_run(self, ctx: Any, next: Next | None = None, /) -> Awaitable[None]:
+        composed = self.composed = compose(self._chain)
+        return composed(ctx, next)
 
     # -- matching --------------------------------------------------------------------------
 

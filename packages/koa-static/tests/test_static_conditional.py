@@ -123,3 +123,16 @@ async def test_set_headers_can_set_cache_headers(public: Path) -> None:
             "/a.txt", headers={**IDENTITY, "If-None-Match": res.headers["ETag"]}
         )
         assert not_modified.headers["Cache-Control"] == "public, max-age=31536000"
+
+
+async def test_validators_set_by_set_headers_are_kept(public: Path) -> None:
+    def set_headers(headers: CIMultiDict[str], path: Path, st: os.stat_result) -> None:
+        headers["Last-Modified"] = "Mon, 01 Jan 2024 00:00:00 GMT"
+        headers["ETag"] = '"v1"'
+
+    async with TestClient(static_app(public, set_headers=set_headers)) as client:
+        res = await client.get("/a.txt", headers=IDENTITY)
+        assert res.status == 200
+        assert res.headers["Last-Modified"] == "Mon, 01 Jan 2024 00:00:00 GMT"
+        assert res.headers["ETag"] == '"v1"'
+        assert await res.read() == b"hello world\n"

@@ -63,12 +63,23 @@ class _FileError(Exception):
 class KoaFileResponse(_KoaHeaders, web.FileResponse):
     """``web.FileResponse`` (sendfile, Range, conditional requests) with Koa's headers."""
 
+    _kept: tuple[tuple[str, str], ...] = ()
+
     async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
         # ``respond`` has sent the file already; aiohttp prepares what the handler returns
         # once more, and FileResponse would then send it again.
         if self.prepared:
             return self._payload_writer
+        # aiohttp writes ETag and Last-Modified from the file's stat; values middleware set
+        # (koa-send's ``set_headers`` rule) are kept instead.
+        headers = self._headers
+        self._kept = tuple((k, headers[k]) for k in ("ETag", "Last-Modified") if k in headers)
         return await super().prepare(request)
+
+    async def _prepare_headers(self) -> None:
+        for field, value in self._kept:
+            self._headers[field] = value
+        await super()._prepare_headers()
 
     def _make_response(self, request: web.BaseRequest, accept_encoding: str) -> Any:
         # aiohttp answers a missing or unreadable file with a bare 404/403 of its own; raise

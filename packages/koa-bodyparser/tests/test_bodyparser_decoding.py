@@ -49,6 +49,7 @@ def headers(encoding: str) -> dict[str, str]:
         ("deflate", raw_deflate),  # headerless deflate, as some clients send it
         ("br", brotli.compress),
         ("GZIP", gzip.compress),
+        ("x-gzip", gzip.compress),  # RFC 9110: the same as gzip
         ("identity", lambda data: data),
     ],
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -109,6 +110,23 @@ async def test_limits_accept_ints_and_apply_per_type() -> None:
         assert res.status == 413
         res = await client.post("/", data=b"x" * 2000, headers={"Content-Type": "text/plain"})
         assert (await res.json())["raw"] == "x" * 2000
+
+
+async def test_default_limits() -> None:
+    # json and text 1 MiB, form 56 KiB, each counted in bytes of the body.
+    app = echo_app(enable_types=["json", "form", "text"])
+    cases = [
+        ("application/x-www-form-urlencoded", b"a=", b"", 56 << 10),
+        ("text/plain", b"", b"", 1 << 20),
+        ("application/json", b'["', b'"]', 1 << 20),
+    ]
+    async with TestClient(app) as client:
+        for content_type, before, after, limit in cases:
+            for extra, status in ((0, 200), (1, 413)):
+                size = limit + extra - len(before) - len(after)
+                data = io.BytesIO(before + b"0" * size + after)
+                res = await client.post("/", data=data, headers={"Content-Type": content_type})
+                assert res.status == status, (content_type, extra)
 
 
 async def test_chunked_body_over_the_limit_is_413_before_the_client_finishes() -> None:

@@ -45,19 +45,18 @@ async def read_body(ctx: Context[Any], limit: int, timeout: float | None) -> byt
         if length is not None and length > limit:
             raise _too_large(limit, unread=True)
 
-    if (
-        req.version == HttpVersion11
-        and not content.is_eof()
-        and req.headers.get("Expect", "").lower() == "100-continue"
-    ):
-        # The client waits for this before sending the body (aiohttp's low-level server
-        # leaves it to the handler).
-        await req.writer.write(_CONTINUE)
-        req.writer.output_size = 0
-
     chunks: list[bytes] = []
     size = 0
     try:
+        if (
+            req.version == HttpVersion11
+            and not content.is_eof()
+            and req.headers.get("Expect", "").lower() == "100-continue"
+        ):
+            # The client waits for this before sending the body (aiohttp's low-level server
+            # leaves it to the handler).
+            await req.writer.write(_CONTINUE)
+            req.writer.output_size = 0
         while True:
             chunk = content.read_nowait(-1)
             if not chunk:
@@ -71,6 +70,8 @@ async def read_body(ctx: Context[Any], limit: int, timeout: float | None) -> byt
                     break
             if decoder is not None:
                 chunk = decoder.decode(chunk, limit - size + 1)
+                if not chunk:
+                    continue
             size += len(chunk)
             if size > limit:
                 raise _too_large(limit, unread=not content.is_eof())
@@ -80,7 +81,8 @@ async def read_body(ctx: Context[Any], limit: int, timeout: float | None) -> byt
             size += len(chunk)
             if size > limit:
                 raise _too_large(limit, unread=False)
-            chunks.append(chunk)
+            if chunk:
+                chunks.append(chunk)
     except asyncio.TimeoutError:
         raise HttpError(408, "request body timeout", headers=_CLOSE) from None
     except (web.RequestPayloadError, HttpProcessingError) as exc:
@@ -88,7 +90,7 @@ async def read_body(ctx: Context[Any], limit: int, timeout: float | None) -> byt
     except ConnectionError as exc:
         raise HttpError(400, "request aborted", code="ECONNABORTED") from exc
     if len(chunks) == 1:
-        return chunks[0]
+        return chunks[0]  # the usual case: no copy
     return b"".join(chunks)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
+from urllib.parse import unquote
 
 # encodeurl: keep the characters a URL may hold and existing %XX escapes; encode the rest.
 _ALLOWED = frozenset(
@@ -39,14 +41,21 @@ def encode_url(url: str) -> str:
 
 
 def normalize_http_url(url: str) -> str:
-    """``http://Example.com`` -> ``http://example.com/``; ``\\`` before the path is ``/``.
+    """An ``http(s)://`` URL as ``new URL(url).toString()`` writes it; others are unchanged.
 
-    Other URLs (relative ones included) are returned unchanged.
+    The scheme and host are lower-cased (IDNA for non-ASCII names, IPv4 and IPv6 written
+    canonically), the default port dropped, ``\\`` read as ``/``, dot segments removed and an
+    empty path made ``/``: ``http://Example.com`` -> ``http://example.com/`` and
+    ``http://google.com\\@apple.com`` -> ``http://google.com/@apple.com``. A URL a browser
+    could not parse (a bad port or host) is returned unchanged, for ``encode_url`` to
+    make safe. Percent-encoding is left to ``encode_url``.
     """
     if not _HTTP_URL.match(url):
         return url
-    scheme, rest = url.split("://", 1)
+    cleaned = url.strip("".join(map(chr, range(0x21)))).translate(_TAB_NEWLINE)
+    scheme, rest = cleaned.split("://", 1)
     scheme = scheme.lower()
+    rest = rest.lstrip("/\\")
     end = len(rest)
     for sep in "/\\?#":
         pos = rest.find(sep)
@@ -54,19 +63,119 @@ def normalize_http_url(url: str) -> str:
             end = pos
     authority, tail = rest[:end], rest[end:]
     userinfo, at, hostport = authority.rpartition("@")
-    host, colon, port = (
-        hostport.rpartition(":") if not hostport.endswith("]") else (hostport, "", "")
-    )
-    if not colon or not port.isdigit():
-        host, port = hostport, ""
-    host = host.lower()
-    if (scheme == "http" and port == "80") or (scheme == "https" and port == "443"):
-        port = ""
-    hostport = f"{host}:{port}" if port else host
+    if hostport.startswith("["):
+        close = hostport.find("]")
+        host, port_part = hostport[: close + 1], hostport[close + 1 :]
+        if close < 0 or (port_part and not port_part.startswith(":")):
+            return url
+        port = port_part[1:]
+    else:
+        host, _, port = hostport.partition(":")
+    normal_host = _normalize_host(host)
+    if normal_host is None or (port and not (port.isascii() and port.isdigit())):
+        return url
+    if port:
+        number = int(port)
+        if number > 65535:
+            return url
+        port = "" if number == _DEFAULT_PORTS[scheme] else str(number)
+    hostport = f"{normal_host}:{port}" if port else normal_host
     authority = f"{userinfo}@{hostport}" if at else hostport
-    path, sep, after = tail.partition("?")
-    hash_pos = path.find("#")
+
+    fragment = ""
+    hash_pos = tail.find("#")
     if hash_pos >= 0:
-        path, after, sep = path[:hash_pos], path[hash_pos:], ""
-    path = path.replace("\\", "/") or "/"
-    return f"{scheme}://{authority}{path}{sep}{after}"
+        tail, fragment = tail[:hash_pos], tail[hash_pos:]
+    path, sep, query = tail.partition("?")
+    path = _remove_dot_segments(path.replace("\\", "/") or "/")
+    return f"{scheme}://{authority}{path}{sep}{query}{fragment}"
+
+
+_TAB_NEWLINE = {ord("\t"): None, ord("\n"): None, ord("\r"): None}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_FORBIDDEN_DOMAIN = frozenset("\x00\t\n\r #/:<>?@[\\]^|%\x7f") | frozenset(map(chr, range(0x20)))
+_SINGLE_DOT = frozenset({".", "%2e"})
+_DOUBLE_DOT = frozenset({"..", ".%2e", "%2e.", "%2e%2e"})
+
+
+def _remove_dot_segments(path: str) -> str:
+    segments = path.split("/")[1:]
+    out: list[str] = []
+    last = len(segments) - 1
+    for i, segment in enumerate(segments):
+        lower = segment.lower()
+        if lower in _DOUBLE_DOT:
+            if out:
+                out.pop()
+            if i == last:
+                out.append("")
+        elif lower in _SINGLE_DOT:
+            if i == last:
+                out.append("")
+        else:
+            out.append(segment)
+    return "/" + "/".join(out)
+
+
+def _normalize_host(host: str) -> str | None:
+    """The WHATWG host serialisation, or ``None`` where the URL parser would fail."""
+    if host.startswith("["):
+        if not host.endswith("]"):
+            return None
+        try:
+            return f"[{ipaddress.IPv6Address(host[1:-1]).compressed}]"
+        except ValueError:
+            return None
+    name = unquote(host)
+    if not name:
+        return None
+    if not name.isascii():
+        try:
+            name = name.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    name = name.lower()
+    if any(char in _FORBIDDEN_DOMAIN for char in name):
+        return None
+    if _ends_in_number(name):
+        return _parse_ipv4(name)
+    return name
+
+
+def _ends_in_number(name: str) -> bool:
+    labels = name.split(".")
+    if labels[-1] == "" and len(labels) > 1:
+        labels.pop()
+    last = labels[-1]
+    if last.isdigit():
+        return True
+    return last[:2] == "0x" and all(c in _HEX for c in last[2:])
+
+
+def _parse_ipv4(name: str) -> str | None:
+    parts = name.split(".")
+    if parts[-1] == "" and len(parts) > 1:
+        parts.pop()
+    if len(parts) > 4:
+        return None
+    numbers: list[int] = []
+    for part in parts:
+        if part[:2] == "0x":
+            digits, base = part[2:], 16
+        elif len(part) > 1 and part[0] == "0":
+            digits, base = part[1:], 8
+        else:
+            digits, base = part, 10
+        if not digits:
+            numbers.append(0)
+            continue
+        try:
+            numbers.append(int(digits, base))
+        except ValueError:
+            return None
+    if any(n > 255 for n in numbers[:-1]) or numbers[-1] >= 256 ** (5 - len(numbers)):
+        return None
+    address = numbers[-1]
+    for i, n in enumerate(numbers[:-1]):
+        address += n * 256 ** (3 - i)
+    return str(ipaddress.IPv4Address(address))

@@ -44,6 +44,7 @@ async def test_if_none_match_gives_304(public: Path) -> None:
             assert await res.read() == b""
             assert res.headers["ETag"] == etag
             assert "Content-Length" not in res.headers
+            assert "Content-Type" not in res.headers
         res = await client.get("/a.txt", headers={**IDENTITY, "If-None-Match": '"stale"'})
         assert res.status == 200
         assert await res.read() == b"hello world\n"

@@ -77,8 +77,11 @@ class KoaFileResponse(_KoaHeaders, web.FileResponse):
         return await super().prepare(request)
 
     async def _prepare_headers(self) -> None:
+        headers = self._headers
         for field, value in self._kept:
-            self._headers[field] = value
+            headers[field] = value
+        if self._status == 304:  # aiohttp's answer to a conditional GET: no body headers
+            headers.popall("Content-Type", None)
         await super()._prepare_headers()
 
     def _make_response(self, request: web.BaseRequest, accept_encoding: str) -> Any:

@@ -28,6 +28,7 @@ class Measurement:
     cpu1_busy: float = 0.0
     server_cpu: float = 0.0
     wrk_cpu: float = 0.0
+    cpu_us: float = 0.0  # server CPU time per request, µs
     interfered: str = ""  # why the measurement is left out of the medians, if it is
     failed: str = ""  # the correctness check's complaint, if any
 
@@ -43,6 +44,8 @@ def median_figures(measurements: Sequence[Measurement], rss_mb: float) -> Figure
         p50_ms=statistics.median(m.p50_ms for m in clean),
         p99_ms=statistics.median(m.p99_ms for m in clean),
         mb_per_s=statistics.median(m.mb_per_s for m in clean),
+        # Server CPU per request hardly depends on other load, so every measurement counts.
+        cpu_us=statistics.median(m.cpu_us for m in ok),
         rss_mb=rss_mb,
     )
 
@@ -86,23 +89,37 @@ def scenario_tables(
     out += _grid(scenario, results, lambda v, p, f: f"{f.rps:,.0f}{flagged(v, p)}")
     out.append("")
 
-    if scenario.ref_peer or scenario.ref_variant:
-        ref = (
-            f"{scenario.ref_peer} (same row)"
-            if scenario.ref_peer
-            else f"the `{scenario.ref_variant}` row (same column)"
-        )
-        out.append(f"Ratio of requests/s to {ref}:")
-        out.append("")
+    ref = (
+        f"{scenario.ref_peer} (same row)"
+        if scenario.ref_peer
+        else f"the `{scenario.ref_variant}` row (same column)"
+    )
 
-        def ratio(variant: str, peer: str, figures: Figures) -> str:
+    def ratio(metric: str) -> Callable[[str, str, Figures], str]:
+        def cell(variant: str, peer: str, figures: Figures) -> str:
             key = (variant, scenario.ref_peer or peer)
             if scenario.ref_variant:
                 key = (scenario.ref_variant, peer)
             base = results.get(key)
-            return f"{figures.rps / base.rps:.2f}" if base else "–"
+            return f"{getattr(figures, metric) / getattr(base, metric):.2f}" if base else "–"
 
-        out += _grid(scenario, results, ratio)
+        return cell
+
+    if scenario.ref_peer or scenario.ref_variant:
+        out += [f"Ratio of requests/s to {ref}:", ""]
+        out += _grid(scenario, results, ratio("rps"))
+        out.append("")
+
+    out += [
+        "Server CPU time per request, µs (user + system of the server process; other load on "
+        "the machine changes this much less than requests/s):",
+        "",
+    ]
+    out += _grid(scenario, results, lambda v, p, f: f"{f.cpu_us:.1f}")
+    out.append("")
+    if scenario.ref_peer or scenario.ref_variant:
+        out += [f"Ratio of requests per CPU-second to {ref}:", ""]
+        out += _grid(scenario, results, ratio("eff"))
         out.append("")
 
     out.append("Latency p50 / p99, ms (50 connections):")
@@ -124,18 +141,21 @@ def scenario_tables(
 def target_rows(scenario: Scenario, results: Results) -> list[list[str]]:
     rows = []
     for target in scenario.targets:
-        outcome = target.compute(results)
-        if outcome is None:
-            rows.append([scenario.name, target.text, "–", "not measured"])
-            continue
-        value, met = outcome
-        shown = f"{value:.3f} {target.unit}".strip() if target.unit else f"{value:.2f}"
-        rows.append([scenario.name, target.text, shown, "met" if met else "**missed**"])
+        row = [scenario.name, target.text]
+        for metric in ("rps", "eff"):
+            outcome = target.compute(results, metric)
+            if outcome is None:
+                row.append("–")
+                continue
+            value, met = outcome
+            shown = f"{value:.2f} {target.unit}".strip()
+            row.append(f"{shown} met" if met else f"{shown} **missed**")
+        rows.append(row)
     return rows
 
 
 def targets_table(rows: Sequence[Sequence[str]]) -> list[str]:
-    return _table(["scenario", "target", "value", "result"], rows)
+    return _table(["scenario", "target", "from requests/s", "from server CPU time"], rows)
 
 
 def measurements_table(measurements: Sequence[Measurement]) -> list[str]:
@@ -147,6 +167,7 @@ def measurements_table(measurements: Sequence[Measurement]) -> list[str]:
             str(m.round),
             f"{m.rps:,.0f}",
             f"{m.p99_ms:.2f}",
+            f"{m.cpu_us:.1f}",
             f"{m.cpu0_busy:.0%}",
             f"{m.server_cpu:.0%}",
             f"{m.cpu1_busy:.0%}",
@@ -162,6 +183,7 @@ def measurements_table(measurements: Sequence[Measurement]) -> list[str]:
         "round",
         "req/s",
         "p99 ms",
+        "CPU µs/req",
         "CPU0 busy",
         "server",
         "CPU1 busy",

@@ -84,6 +84,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="leave a measurement out of the medians when CPU 0 or CPU 1 was busier than the "
         "server or wrk by more than this share (other load on the machine; default 0.25)",
     )
+    parser.add_argument(
+        "--repair",
+        action="store_true",
+        help="re-measure (up to twice) cases with fewer clean measurements than half the rounds",
+    )
     parser.add_argument("--label", default="", help="a word for the result file names")
     parser.add_argument("--list", action="store_true", help="list scenarios, cases and exit")
     args = parser.parse_args(argv)
@@ -157,6 +162,7 @@ def measure(
     m.cpu1_busy = procs.busy_share(cpu_before, cpu_after, procs.CLIENT_CPU)
     m.server_cpu = (server_after - server_before) / wall
     m.wrk_cpu = result.cpu_seconds / wall
+    m.cpu_us = (server_after - server_before) / result.requests * 1e6 if result.requests else 0.0
     if result.non_2xx or result.errors > result.requests / 100:
         m.failed = f"wrk saw {result.non_2xx} non-2xx responses and {result.errors} socket errors"
     foreign0 = m.cpu0_busy - m.server_cpu
@@ -202,7 +208,7 @@ def run_scenario(
                 measurements.append(m)
                 print(f"  {scenario.name} r{round_no} {case.name}: {_line(m)}", flush=True)
         # Repair: re-measure (at most twice) cases that have too few clean measurements.
-        for case in cases:
+        for case in cases if args.repair else ():
             for attempt in range(2):
                 mine = [m for m in measurements if (m.variant, m.peer) == (case.variant, case.peer)]
                 clean = [m for m in mine if not m.interfered and not m.failed]
@@ -229,7 +235,7 @@ def _line(m: Measurement) -> str:
         return f"FAILED {m.failed}"
     note = f"  [{m.interfered}]" if m.interfered else ""
     return (
-        f"{m.rps:>9,.0f} req/s  p99 {m.p99_ms:6.2f} ms  "
+        f"{m.rps:>9,.0f} req/s  p99 {m.p99_ms:6.2f} ms  {m.cpu_us:5.1f} CPU µs/req  "
         f"CPU0 {m.cpu0_busy:.0%} (server {m.server_cpu:.0%})  "
         f"CPU1 {m.cpu1_busy:.0%} (wrk {m.wrk_cpu:.0%}){note}"
     )
@@ -238,41 +244,72 @@ def _line(m: Measurement) -> str:
 # -- memory ---------------------------------------------------------------------------------
 
 
+def rss_over_requests(
+    server: ServerProcess,
+    url: str,
+    connections: int,
+    script: str | None,
+    script_args: tuple[str, ...],
+) -> list[float]:
+    """RSS after a 2 s warm-up, then after each of two runs of MEMORY_REQUESTS requests."""
+
+    def load(seconds: int) -> int:
+        done = wrk.run(
+            url, seconds, connections=connections, script=script, script_args=script_args
+        )
+        return done.requests
+
+    load(2)
+    readings = [server.rss_mb()]
+    for _ in range(2):
+        done = 0
+        while done < MEMORY_REQUESTS:
+            done += load(2)
+        readings.append(server.rss_mb())
+    return readings
+
+
 def memory_check(args: argparse.Namespace, root: Path, logs: Path) -> list[str]:
     """RSS before and after 100k requests, twice, after a warm-up (koa and the aiohttp floor)."""
-    cases = [
-        ("koa hello", ServerSpec("koa_app", "hello")),
-        ("koa mw10", ServerSpec("koa_app", "mw10")),
+    Load = tuple[str, str | None, tuple[str, ...]]  # path, wrk script, script arguments
+    hello: Load = ("/", None, ())
+    cases: list[tuple[str, str, ServerSpec, Load]] = [
+        ("koa", "hello", ServerSpec("koa_app", "hello"), hello),
+        ("koa", "mw10", ServerSpec("koa_app", "mw10"), hello),
     ]
     if not args.quick:
         cases += [
-            ("koa-uvloop hello", ServerSpec("koa_app", "hello", "uvloop")),
-            ("aiohttp-raw hello", ServerSpec("aiohttp_raw", "hello")),
+            ("koa-uvloop", "hello", ServerSpec("koa_app", "hello", "uvloop"), hello),
+            ("aiohttp-raw", "hello", ServerSpec("aiohttp_raw", "hello"), hello),
         ]
+        if available("koa.router"):
+            # 10,000 different paths: a router cache keyed by path must stay bounded.
+            vary: Load = ("/", "vary_id.lua", ("/r999/", "10000"))
+            cases.append(("koa", "router, /r999/{1..10000}", ServerSpec("koa_app", "routes"), vary))
     peers = set(args.peers.split(",")) if args.peers else None
     rows = []
-    for label, spec in cases:
-        if peers is not None and label.split()[0] not in peers:
+    for peer, app, spec, (path, script, script_args) in cases:
+        if peers is not None and peer not in peers:
             continue
-        servers = start_servers([spec], root, logs, {spec.key: "/"})
+        servers = start_servers([spec], root, logs, {spec.key: "/r999/1" if script else path})
         server = servers[spec.key]
         try:
-            url = f"http://127.0.0.1:{server.port}/"
-            wrk.run(url, 2, connections=args.connections)
-            readings = [server.rss_mb()]
-            for _ in range(2):
-                done = 0
-                while done < MEMORY_REQUESTS:
-                    done += wrk.run(url, 2, connections=args.connections).requests
-                readings.append(server.rss_mb())
+            url = f"http://127.0.0.1:{server.port}{path}"
+            readings = rss_over_requests(server, url, args.connections, script, script_args)
         finally:
             server.stop()
         first, second = readings[1] - readings[0], readings[2] - readings[1]
         verdict = "met" if second <= 1.0 else "**missed**"
         rows.append(
-            [label, *(f"{r:.1f}" for r in readings), f"{first:+.1f}", f"{second:+.1f}", verdict]
+            [
+                f"{peer} {app}",
+                *(f"{r:.1f}" for r in readings),
+                f"{first:+.1f}",
+                f"{second:+.1f}",
+                verdict,
+            ]
         )
-        print(f"  memory {label}: RSS {readings} MB", flush=True)
+        print(f"  memory {peer} {app}: RSS {readings} MB", flush=True)
     header = [
         "server",
         "RSS after warm-up",
@@ -283,7 +320,7 @@ def memory_check(args: argparse.Namespace, root: Path, logs: Path) -> list[str]:
         "no growth (≤ 1 MB)",
     ]
     return [
-        f"### memory: RSS (MB) over 2 × {MEMORY_REQUESTS:,} hello requests (issue 2)",
+        f"### memory: RSS (MB) over 2 × {MEMORY_REQUESTS:,} requests (issue 2)",
         "",
         *report._table(header, rows),
         "",

@@ -47,8 +47,8 @@ def normalize_http_url(url: str) -> str:
     canonically), the default port dropped, ``\\`` read as ``/``, dot segments removed and an
     empty path made ``/``: ``http://Example.com`` -> ``http://example.com/`` and
     ``http://google.com\\@apple.com`` -> ``http://google.com/@apple.com``. A URL a browser
-    could not parse (a bad port or host) is returned unchanged, for ``encode_url`` to
-    make safe. Percent-encoding is left to ``encode_url``.
+    could not parse (a bad port or host) keeps its authority as written, for
+    ``encode_url`` to make safe. Percent-encoding is left to ``encode_url``.
     """
     if not _HTTP_URL.match(url):
         return url
@@ -62,25 +62,7 @@ def normalize_http_url(url: str) -> str:
         if 0 <= pos < end:
             end = pos
     authority, tail = rest[:end], rest[end:]
-    userinfo, at, hostport = authority.rpartition("@")
-    if hostport.startswith("["):
-        close = hostport.find("]")
-        host, port_part = hostport[: close + 1], hostport[close + 1 :]
-        if close < 0 or (port_part and not port_part.startswith(":")):
-            return url
-        port = port_part[1:]
-    else:
-        host, _, port = hostport.partition(":")
-    normal_host = _normalize_host(host)
-    if normal_host is None or (port and not (port.isascii() and port.isdigit())):
-        return url
-    if port:
-        number = int(port)
-        if number > 65535:
-            return url
-        port = "" if number == _DEFAULT_PORTS[scheme] else str(number)
-    hostport = f"{normal_host}:{port}" if port else normal_host
-    authority = f"{userinfo}@{hostport}" if at else hostport
+    authority = _normalize_authority(scheme, authority) or authority
 
     fragment = ""
     hash_pos = tail.find("#")
@@ -89,6 +71,30 @@ def normalize_http_url(url: str) -> str:
     path, sep, query = tail.partition("?")
     path = _remove_dot_segments(path.replace("\\", "/") or "/")
     return f"{scheme}://{authority}{path}{sep}{query}{fragment}"
+
+
+def _normalize_authority(scheme: str, authority: str) -> str | None:
+    """``userinfo@host:port`` with the host canonical and a default port dropped, or
+    ``None`` where a browser's URL parser would refuse it (then it is kept as written)."""
+    userinfo, at, hostport = authority.rpartition("@")
+    if hostport.startswith("["):
+        close = hostport.find("]")
+        host, port_part = hostport[: close + 1], hostport[close + 1 :]
+        if close < 0 or (port_part and not port_part.startswith(":")):
+            return None
+        port = port_part[1:]
+    else:
+        host, _, port = hostport.partition(":")
+    normal_host = _normalize_host(host)
+    if normal_host is None or (port and not (port.isascii() and port.isdigit())):
+        return None
+    if port:
+        number = int(port)
+        if number > 65535:
+            return None
+        port = "" if number == _DEFAULT_PORTS[scheme] else str(number)
+    hostport = f"{normal_host}:{port}" if port else normal_host
+    return f"{userinfo}@{hostport}" if at else hostport
 
 
 _TAB_NEWLINE = {ord("\t"): None, ord("\n"): None, ord("\r"): None}

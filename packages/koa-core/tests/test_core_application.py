@@ -91,7 +91,10 @@ async def test_per_request_attributes_do_not_leak_between_requests() -> None:
 async def test_current_context_follows_each_request_across_awaits() -> None:
     app = Koa()
 
+    finished: list[bool] = []
+
     async def handler(ctx: Context, next: Next) -> None:
+        ctx.on_finished(lambda: finished.append(current_context() is ctx))
         delay = int(ctx.query["delay"])
         await asyncio.sleep(delay / 1000)
         same = app.current_context() is ctx and current_context() is ctx
@@ -105,6 +108,7 @@ async def test_current_context_follows_each_request_across_awaits() -> None:
         )
         bodies = [await res.json() for res in results]
     assert bodies == [{"id": str(i), "same": True} for i in range(5)]
+    assert finished == [True] * 5
     assert app.current_context() is None
 
 

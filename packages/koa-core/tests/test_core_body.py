@@ -280,6 +280,7 @@ async def test_custom_status_codes_and_messages() -> None:
             assert await res.text() == "custom status"
             res = await client.get("/unknown")
             assert res.status == 701
+            assert res.reason == "unknown"  # as Node
             assert await res.text() == "701"
     finally:
         del STATUS_PHRASES[799]

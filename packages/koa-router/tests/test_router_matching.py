@@ -161,3 +161,28 @@ def test_the_index_agrees_with_a_scan_of_every_layer() -> None:
         path = "/" + "/".join(rng.choice(segments) for _ in range(rng.randint(0, 4)))
         expected = [layer for layer in router.stack if layer.match(path)]
         assert router.match(path, "GET").path == expected, path
+
+
+async def test_a_thousand_routes_and_static_ones() -> None:
+    router = Router()
+
+    def reply(label: str) -> Middleware[Any]:
+        def handler(ctx: Context, next: Next) -> None:
+            ctx.body = f"{label}:{ctx.params}" if ctx.params else label
+
+        return handler
+
+    for name in ("/", "/health", "/about"):
+        router.get(name, reply(f"static {name}"))
+    for i in range(1000):
+        router.get(f"/r{i}/:id", reply(str(i)))
+    async with TestClient(app_with(router)) as client:
+        assert await (await client.get("/r0/7")).text() == "0:{'id': '7'}"
+        assert await (await client.get("/r999/8")).text() == "999:{'id': '8'}"
+        assert await (await client.get("/R500/x%20y/")).text() == "500:{'id': 'x y'}"
+        assert await (await client.get("/health")).text() == "static /health"
+        assert await (await client.get("/")).text() == "static /"
+        assert (await client.get("/r1000/1")).status == 404
+        assert (await client.get("/r1")).status == 404
+        res = await client.post("/r3/1")
+        assert (res.status, res.headers["Allow"]) == (405, "HEAD, GET")

@@ -137,3 +137,24 @@ async def test_validators_set_by_set_headers_are_kept(public: Path) -> None:
         assert res.headers["Last-Modified"] == "Mon, 01 Jan 2024 00:00:00 GMT"
         assert res.headers["ETag"] == '"v1"'
         assert await res.read() == b"hello world\n"
+
+
+async def test_if_unmodified_since_failure_is_412(public: Path) -> None:
+    async with TestClient(static_app(public)) as client:
+        res = await client.get(
+            "/a.txt", headers={**IDENTITY, "If-Unmodified-Since": "Mon, 13 Nov 2023 00:00:00 GMT"}
+        )
+        assert res.status == 412
+        res = await client.get(
+            "/a.txt", headers={**IDENTITY, "If-Unmodified-Since": "Wed, 01 Jan 2025 00:00:00 GMT"}
+        )
+        assert res.status == 200
+
+
+async def test_set_headers_can_choose_the_content_type(public: Path) -> None:
+    def set_headers(headers: CIMultiDict[str], path: Path, st: os.stat_result) -> None:
+        headers["Content-Type"] = "text/markdown; charset=utf-8"
+
+    async with TestClient(static_app(public, set_headers=set_headers)) as client:
+        res = await client.get("/a.txt", headers=IDENTITY)
+        assert res.headers["Content-Type"] == "text/markdown; charset=utf-8"

@@ -242,6 +242,8 @@ async def test_body_parser_works_with_raw_body_already_set() -> None:
         ({"encoding": "no-such-charset"}, ValueError),
         ({"encoding": "base64"}, ValueError),
         ({"read_timeout": 0}, ValueError),
+        ({"enable_types": "json"}, TypeError),
+        ({"parsed_methods": "POST"}, TypeError),
     ],
 )
 def test_bad_options_fail_when_the_middleware_is_built(

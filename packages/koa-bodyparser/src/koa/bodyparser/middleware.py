@@ -70,6 +70,9 @@ def bodyparser(
     ``read_timeout`` seconds, 400 when the client goes away. With ``on_error(err, ctx)``
     they go to the hook instead, and the request continues downstream without a body.
     """
+    for name, value in (("enable_types", enable_types), ("parsed_methods", parsed_methods)):
+        if isinstance(value, str):
+            raise TypeError(f"{name} must be a list of strings, not the string {value!r}")
     table = TypeTable(enable_types, extend_types)
     limits = {
         "json": parse_limit(json_limit, "json_limit"),

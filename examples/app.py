@@ -14,6 +14,7 @@ curl lines with their output. This is the 2014 ``koa`` seed's ``example_server.p
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,9 @@ VERSION = "0.1.0"
 DATA = Path(__file__).resolve().parent / "data"
 PAGE_SIZE = 6
 MAX_NAME = 100
+
+
+log = logging.getLogger("examples.app")
 
 
 async def response_time(ctx: Context, next: Next) -> None:
@@ -98,7 +102,19 @@ def create_app() -> Koa:
     app.use(router.routes()).use(router.allowed_methods())
     app.use(mount("/data", serve(DATA)))
     app.use(mount("/admin", create_users_app()))
+    app.on("error", report_error)
     return app
+
+
+def report_error(err: BaseException, ctx: Any) -> None:
+    """Log server errors with their traceback; a client's mistakes (4xx) are not ours to fix.
+
+    Without a listener Koa logs every error it does not expose, a client's malformed JSON
+    (400) included.
+    """
+    status = getattr(err, "status", 500)
+    if status >= 500:
+        log.error("%s %s failed", ctx.method, ctx.original_url, exc_info=err)
 
 
 app = create_app()

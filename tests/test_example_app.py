@@ -12,6 +12,7 @@ from collections.abc import Callable
 from types import ModuleType
 
 import pytest
+from koa.core import Context, Next
 from koa.core.testing import TestClient
 
 Loader = Callable[[str], ModuleType]
@@ -121,7 +122,9 @@ async def test_an_invalid_user_is_400(
         assert len(await (await client.get("/admin/users")).json()) == 3
 
 
-async def test_malformed_json_is_400_from_the_body_parser(example: ModuleType) -> None:
+async def test_malformed_json_is_400_from_the_body_parser(
+    example: ModuleType, caplog: pytest.LogCaptureFixture
+) -> None:
     async with TestClient(example.app) as client:
         res = await client.post(
             "/admin/users", data=b'{"name":', headers={"Content-Type": "application/json"}
@@ -129,6 +132,27 @@ async def test_malformed_json_is_400_from_the_body_parser(example: ModuleType) -
         assert res.status == 400
         assert res.headers["Content-Type"] == TEXT
         assert "X-Response-Time" not in res.headers  # Koa drops headers set before an error
+    # The app's error listener leaves client errors out of the log.
+    assert not [r for r in caplog.records if r.name in ("koa", "examples.app")]
+
+
+async def test_server_errors_are_logged_with_their_traceback(
+    example: ModuleType, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = example.create_app()
+
+    async def crash(ctx: Context, next: Next) -> None:
+        raise RuntimeError("disk full")
+
+    app.middleware.insert(0, crash)
+    async with TestClient(app) as client:
+        res = await client.get("/admin/version?x=1")
+        assert (res.status, await res.text()) == (500, "Internal Server Error")
+    [record] = [r for r in caplog.records if r.name in ("koa", "examples.app")]
+    assert record.name == "examples.app"
+    assert record.getMessage() == "GET /admin/version?x=1 failed"
+    assert record.exc_info is not None
+    assert str(record.exc_info[1]) == "disk full"
 
 
 async def test_the_users_router_answers_405_and_options(example: ModuleType) -> None:

@@ -183,10 +183,10 @@ async def test_strict_false_accepts_any_json_value() -> None:
 
 
 async def test_on_error_hook_receives_the_error_and_the_request_goes_on() -> None:
-    seen: list[tuple[int, str]] = []
+    seen: list[tuple[int, str, str]] = []
 
     def on_error(err: HttpError, ctx: Context[Any]) -> None:
-        seen.append((err.status, ctx.path))
+        seen.append((err.status, ctx.path, getattr(err, "body", "")))
         ctx.state["parse_failed"] = True
 
     async def handler(ctx: Context[Any], next: Next) -> None:
@@ -198,7 +198,7 @@ async def test_on_error_hook_receives_the_error_and_the_request_goes_on() -> Non
         res = await client.post("/x", data=b"{oops", headers={"Content-Type": "application/json"})
         assert res.status == 200
         assert await res.json() == {"body": None, "failed": True}
-    assert seen == [(400, "/x")]
+    assert seen == [(400, "/x", "{oops")]
 
 
 async def test_an_async_on_error_hook_can_answer_itself() -> None:

@@ -51,18 +51,21 @@ def decode_text(data: bytes, codec: str) -> str:
 def parse_json(text: str, *, strict: bool) -> Any:
     """Parse a JSON body. ``strict`` accepts only an object or an array (empty -> ``{}``).
 
-    Raises ``HttpError(400)``, unexposed, for invalid JSON, as Koa does.
+    Raises ``HttpError(400)``, unexposed, for invalid JSON, as Koa does; its ``body``
+    attribute holds the text that failed (as co-body's ``err.body``).
     """
     if not text:
         return {} if strict else text
     if strict and _STRICT_START.match(text) is None:
-        raise HttpError(400, "invalid JSON, only supports object and array", expose=False)
+        raise HttpError(
+            400, "invalid JSON, only supports object and array", expose=False, body=text
+        )
     try:
         return _decoder.decode(text)
     except RecursionError as exc:
-        raise HttpError(400, "JSON nested too deeply", expose=False) from exc
+        raise HttpError(400, "JSON nested too deeply", expose=False, body=text) from exc
     except ValueError as exc:  # JSONDecodeError, or an integer too long to convert
-        raise HttpError(400, str(exc), expose=False) from exc
+        raise HttpError(400, str(exc), expose=False, body=text) from exc
 
 
 def parse_form(text: str, codec: str) -> dict[str, str | list[str]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -65,6 +65,36 @@ class _ParamMiddleware:
         return f"<param {self.handler.name!r} {self.handler.fn!r}>"
 
 
+class _Finished:
+    """The awaitable a plain-function middleware stands for: already done."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return
+        yield
+
+
+_FINISHED = _Finished()
+
+
+def _nothing_downstream() -> Awaitable[None]:
+    return _FINISHED
+
+
+class _Single:
+    """A layer whose chain is a single middleware, called without a composed onion."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Middleware[Any]) -> None:
+        self.fn = fn
+
+    def __call__(self, ctx: Any, next: Next | None = None, /) -> Awaitable[None]:
+        result = self.fn(ctx, next or _nothing_downstream)
+        return _FINISHED if result is None else result
+
+
 class Layer:
     """A route (``methods`` set) or a ``router.use`` middleware (``methods`` empty) with the
     path it answers to, prefixes included. ``router.route(name)`` and ``ctx.matched`` give
@@ -78,7 +108,6 @@ class Layer:
         "_tokens",
         "composed",
         "end",
-        "ignore_captures",
         "is_route",
         "methods",
         "name",
@@ -102,7 +131,6 @@ class Layer:
         end: bool = True,
         strict: bool = False,
         sensitive: bool = False,
-        ignore_captures: bool = False,
         param_handlers: Sequence[ParamHandler] = (),
     ) -> None:
         #: The full pattern (prefixes included), or the compiled regex of a regex route.
@@ -115,7 +143,6 @@ class Layer:
         self.end = end
         self.strict = strict
         self.sensitive = sensitive
-        self.ignore_captures = ignore_captures
         self.is_route = bool(self.methods)
         self.route_path: str = path if isinstance(path, str) else path.pattern
         self.ordinal = 0
@@ -143,7 +170,11 @@ class Layer:
         self.composed: ComposedMiddleware[Any] = self._compose_and_run
 
     def _compose_and_run(self, ctx: Any, next: Next | None = None, /) -> Awaitable[None]:
-        composed = self.composed = compose(self._chain)
+        chain = self._chain
+        # One middleware needs no onion of its own: calling it directly saves a coroutine and
+        # a step object per request. The app's compose still sees its next() call.
+        composed = _Single(chain[0]) if len(chain) == 1 else compose(chain)
+        self.composed = composed
         return composed(ctx, next)
 
     # -- matching --------------------------------------------------------------------------
@@ -182,7 +213,7 @@ class Layer:
     def captures(self, path: str) -> list[str]:
         """The raw captured texts for ``path`` (``[]`` when it does not match)."""
         m = self._match(path)
-        if m is None or self.ignore_captures:
+        if m is None:
             return []
         return [c or "" for c in m.groups()]
 
@@ -197,16 +228,13 @@ class Layer:
 
     def enter(self, ctx: Any, caps: Sequence[str | None], names: Sequence[str]) -> None:
         """Set the route fields of ``ctx`` before this layer's middleware runs."""
-        if self.ignore_captures:
-            ctx.captures = []
-        else:
-            ctx.captures = [c or "" for c in caps]
-            if names:
-                params = dict(ctx.params)
-                for name, raw in zip(names, caps, strict=False):
-                    if name and raw:
-                        params[name] = decode_param(raw)
-                ctx.params = params
+        ctx.captures = [c or "" for c in caps]
+        if names:
+            params = dict(ctx.params)
+            for name, raw in zip(names, caps, strict=False):
+                if name and raw:
+                    params[name] = decode_param(raw)
+            ctx.params = params
         ctx.router_path = self.route_path
         ctx.router_name = self.name
         if self.is_route:
@@ -230,7 +258,7 @@ class Layer:
         values: Sequence[object] | Mapping[str, object] = params
         if len(params) == 1 and isinstance(params[0], Mapping):
             values = params[0]
-        return build_url(self._tokens, values, query, path=self.route_path)
+        return build_url(self._tokens, values, query)
 
     def __repr__(self) -> str:
         methods = ",".join(self.methods) or "use"

@@ -402,16 +402,14 @@ def encode_component(value: str) -> str:
     return quote(value, safe=_URI_COMPONENT_SAFE)
 
 
-def _fill(
-    tokens: Sequence[Token], values: Mapping[str, object], missing: list[str], path: str
-) -> str:
+def _fill(tokens: Sequence[Token], values: Mapping[str, object], missing: list[str]) -> str:
     out: list[str] = []
     for token in tokens:
         if isinstance(token, Text):
             out.append(token.value)
         elif isinstance(token, Group):
             before = len(missing)
-            text = _fill(token.tokens, values, missing, path)
+            text = _fill(token.tokens, values, missing)
             if len(missing) == before:
                 out.append(text)
             else:
@@ -444,8 +442,6 @@ def build_url(
     tokens: Sequence[Token],
     params: Sequence[object] | Mapping[str, object],
     query: Mapping[str, object] | str | None = None,
-    *,
-    path: str = "",
 ) -> str:
     """Fill ``tokens`` with ``params`` (positional values in URL order, or a mapping).
 
@@ -457,7 +453,7 @@ def build_url(
         names = param_names(tokens)
         values = dict(zip(names, params, strict=False))
     missing: list[str] = []
-    url = _fill(tokens, values, missing, path)
+    url = _fill(tokens, values, missing)
     if missing:
         raise ValueError(f"Missing parameters: {', '.join(missing)}")
     if query is None:

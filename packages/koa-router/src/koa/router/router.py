@@ -547,7 +547,7 @@ class Router:
         values: Sequence[object] | Mapping[str, object] = params
         if len(params) == 1 and isinstance(params[0], Mapping):
             values = params[0]
-        return build_url(parse(path), values, query, path=path)
+        return build_url(parse(path), values, query)
 
     def match(self, path: str, method: str) -> RouteMatch:
         """The layers matching ``path`` (``.path``), those matching the method too

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
+from functools import lru_cache, wraps
 from typing import Literal, NamedTuple
 
 from .mime import lookup
@@ -20,6 +22,31 @@ _OWS = " \t"
 # JavaScript's parseFloat: the longest decimal literal at the start, else NaN.
 _FLOAT_RE = re.compile(r"[+-]?(?:Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
 _JS_SPACE = " \t\n\r\v\f\u00a0\ufeff"
+
+
+_Answer = str | list[str] | Literal[False]
+_Negotiate = Callable[[str | None, tuple[str, ...]], _Answer]
+
+
+def _memoized(negotiate: _Negotiate) -> _Negotiate:
+    """Remember answers per (header, offered values): clients repeat the same headers.
+
+    The cache is bounded, and lists are copied out so that callers may change them.
+    """
+
+    @lru_cache(maxsize=512)
+    def cached(
+        header: str | None, offered: tuple[str, ...]
+    ) -> str | tuple[str, ...] | Literal[False]:
+        answer = negotiate(header, offered)
+        return tuple(answer) if isinstance(answer, list) else answer
+
+    @wraps(negotiate)
+    def wrapper(header: str | None, offered: tuple[str, ...]) -> _Answer:
+        answer = cached(header, offered)
+        return list(answer) if isinstance(answer, tuple) else answer
+
+    return wrapper
 
 
 class _Entry(NamedTuple):
@@ -196,6 +223,7 @@ def preferred_media_types(header: str | None, provided: list[str] | None = None)
     return _rank([_media_priority(m, entries, i) for i, m in enumerate(provided)], provided)
 
 
+@_memoized
 def accepts(header: str | None, types: tuple[str, ...]) -> str | list[str] | Literal[False]:
     """Koa's ``request.accepts``: the best of ``types`` (extensions allowed), or ``False``.
 
@@ -300,6 +328,7 @@ def _first(preferred: list[str]) -> str | Literal[False]:
     return preferred[0] if preferred else False
 
 
+@_memoized
 def accepts_encodings(
     header: str | None, encodings: tuple[str, ...]
 ) -> str | list[str] | Literal[False]:
@@ -309,6 +338,7 @@ def accepts_encodings(
     return _first(preferred_encodings(header, list(encodings)))
 
 
+@_memoized
 def accepts_charsets(
     header: str | None, charsets: tuple[str, ...]
 ) -> str | list[str] | Literal[False]:
@@ -318,6 +348,7 @@ def accepts_charsets(
     return _first(preferred_charsets(header, list(charsets)))
 
 
+@_memoized
 def accepts_languages(
     header: str | None, languages: tuple[str, ...]
 ) -> str | list[str] | Literal[False]:

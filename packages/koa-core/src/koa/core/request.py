@@ -99,6 +99,9 @@ def _split_target(url: str) -> tuple[str, str, str, str]:
     ``origin`` is ``scheme://authority`` for an absolute-form target (``GET http://x/y``), else
     ``""``; ``query`` has no ``?`` and ``hash`` keeps its ``#``.
     """
+    if url[:1] == "/" and "#" not in url:
+        path, _, query = url.partition("?")
+        return "", path, query, ""
     origin = ""
     rest = url
     if not url.startswith("/"):
@@ -311,11 +314,9 @@ class Request:
     @property
     def path(self) -> str:
         """The path, still percent-encoded (``/a%20b``); settable (the query is kept)."""
-        url = self._url
-        if url.startswith("/") and "#" not in url:
-            q = url.find("?")
-            return url if q < 0 else url[:q]
-        return self._target()[1]
+        if self._parsed_url is not self._url:
+            self._target()
+        return self._parsed[1]
 
     @path.setter
     def path(self, value: str) -> None:
@@ -329,13 +330,9 @@ class Request:
     @property
     def querystring(self) -> str:
         """The query string without ``?``; settable."""
-        url = self._url
-        q = url.find("?")
-        if q < 0:
-            return ""
-        if url.startswith("/") and "#" not in url:
-            return url[q + 1 :]
-        return self._target()[2]
+        if self._parsed_url is not self._url:
+            self._target()
+        return self._parsed[2]
 
     @querystring.setter
     def querystring(self, value: str) -> None:
@@ -363,9 +360,11 @@ class Request:
         Escapes that are not UTF-8 raise a 400 ``HttpError``. Setting it takes a mapping of
         values or lists of values and rewrites the URL (``{"a": [1, 2]}`` is ``a=1&a=2``).
         """
-        qs = self.querystring
+        if self._parsed_url is not self._url:
+            self._target()
+        qs = self._parsed[2]
         query = self._query
-        if query is None or self._query_source != qs:
+        if query is None or self._query_source is not qs:
             query = self._query = _parse_query(qs)
             self._query_source = qs
         return query
@@ -446,8 +445,7 @@ class Request:
     @property
     def protocol(self) -> str:
         """``https`` or ``http``; with ``app.proxy``, X-Forwarded-Proto's first value."""
-        transport = self.req.transport
-        if transport is not None and transport.get_extra_info("sslcontext") is not None:
+        if self.req.scheme == "https":  # TLS on this socket
             return "https"
         if not self.app.proxy:
             return "http"

@@ -46,8 +46,9 @@ async def send(
 ) -> Path | None:
     """Send the file that the URL path ``path`` names under ``root``.
 
-    ``path`` is percent-encoded, as ``ctx.path`` is. Returns the file that will be sent, or
-    ``None`` when nothing is (a hidden file, or a directory that is not served). Raises
+    ``path`` is percent-encoded, as ``ctx.path`` is. Returns the file that will be sent (the
+    directory itself when ``directory_slash`` redirected), or ``None`` when nothing is (a
+    hidden file, or a directory that is not served). Raises
     ``HttpError``: 404 when there is no such file, 400 for an undecodable or malicious path,
     403 for a path that climbs out of ``root``::
 

@@ -42,8 +42,6 @@ def serve(
 
         app.use(serve("public", max_age=3600, gzip=True))
     """
-    if not root:
-        raise ValueError("root directory is required to serve files")
     opts = make_options(
         root,
         index=index,

@@ -102,3 +102,36 @@ async def test_router_path_option() -> None:
     app.use(router.routes())
     async with TestClient(app) as client:
         assert await (await client.get("/anything")).text() == "fixed"
+
+
+async def test_matched_lists_every_layer_on_the_path_across_routers() -> None:
+    first = Router()
+    first.get("/thing", lambda ctx, next: next())
+    first.post("/thing", lambda ctx, next: None)
+    second = Router()
+
+    async def report(ctx: Context, next: Next) -> None:
+        layers = ctx.matched  # type: ignore[attr-defined]
+        ctx.body = [f"{','.join(layer.methods)} {layer.path}" for layer in layers]
+
+    second.get("/thing", report)
+    app: Koa = Koa()
+    app.use(first.routes()).use(second.routes())
+    async with TestClient(app) as client:
+        assert await (await client.get("/thing")).json() == [
+            "HEAD,GET /thing",
+            "POST /thing",
+            "HEAD,GET /thing",
+        ]
+
+
+def test_match_reports_path_and_method_layers() -> None:
+    router = Router()
+    router.use("/a", lambda ctx, next: next())
+    router.get("/a/:id", lambda ctx, next: None)
+    router.post("/a/:id", lambda ctx, next: None)
+    found = router.match("/a/1", "POST")
+    assert [layer.methods for layer in found.path] == [(), ("HEAD", "GET"), ("POST",)]
+    assert [layer.methods for layer in found.path_and_method] == [(), ("POST",)]
+    assert found.route is True
+    assert router.match("/a", "GET").route is False

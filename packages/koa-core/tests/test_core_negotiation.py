@@ -145,3 +145,37 @@ async def test_repeated_accept_lines_are_read_as_one_list() -> None:
             b"Accept: text/plain;q=0.5\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
         )
     assert json.loads(raw.partition(b"\r\n\r\n")[2]) == {"result": "json"}
+
+
+async def test_koas_list_form_is_accepted() -> None:
+    app = Koa()
+
+    async def negotiate(ctx: Context, next: Next) -> None:
+        ctx.body = {
+            "type": ctx.request.accepts(["json", "html"]),
+            "lang": ctx.request.accepts_languages(["fr", "en"]),
+            "none": ctx.request.accepts_encodings(["br"]),
+        }
+
+    app.use(negotiate)
+    async with TestClient(app) as client:
+        res = await client.get(
+            "/",
+            headers={"Accept": "text/html", "Accept-Language": "en", "Accept-Encoding": "gzip"},
+        )
+        assert await res.json() == {"type": "html", "lang": "en", "none": False}
+
+
+async def test_other_argument_types_are_a_type_error() -> None:
+    app = Koa(silent=True)
+    errors: list[BaseException] = []
+    app.on("error", lambda err, ctx: errors.append(err))
+
+    async def negotiate(ctx: Context, next: Next) -> None:
+        ctx.body = {"type": ctx.request.accepts("json", 3)}  # type: ignore[call-overload]
+
+    app.use(negotiate)
+    async with TestClient(app) as client:
+        res = await client.get("/", headers={"Accept": "text/html"})
+        assert res.status == 500
+    assert [type(err) for err in errors] == [TypeError]

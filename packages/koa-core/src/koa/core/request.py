@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 from urllib.parse import parse_qsl, quote_plus
 
@@ -559,43 +559,55 @@ class Request:
     @overload
     def accepts(self) -> list[str]: ...
     @overload
-    def accepts(self, type: str, /, *types: str) -> str | Literal[False]: ...
-    def accepts(self, *types: str) -> str | list[str] | Literal[False]:
+    def accepts(self, type: str | Sequence[str], /, *types: str) -> str | Literal[False]: ...
+    def accepts(self, *types: str | Sequence[str]) -> str | list[str] | Literal[False]:
         """The best of ``types`` for Accept (extensions allowed); ``False`` when none fits.
 
         Without Accept, the first type. With no arguments, the accepted types, best first.
+        Koa's list form, ``accepts(["json", "html"])``, works too.
         """
-        return negotiation.accepts(header_value(self.req.headers, "Accept"), types)
+        header = header_value(self.req.headers, "Accept")
+        return negotiation.accepts(header, _offered(types))
 
     @overload
     def accepts_encodings(self) -> list[str]: ...
     @overload
-    def accepts_encodings(self, encoding: str, /, *encodings: str) -> str | Literal[False]: ...
-    def accepts_encodings(self, *encodings: str) -> str | list[str] | Literal[False]:
+    def accepts_encodings(
+        self, encoding: str | Sequence[str], /, *encodings: str
+    ) -> str | Literal[False]: ...
+    def accepts_encodings(
+        self, *encodings: str | Sequence[str]
+    ) -> str | list[str] | Literal[False]:
         """The best of ``encodings`` for Accept-Encoding, or ``False``.
 
         ``identity`` is acceptable unless refused. With no arguments, the accepted list.
         """
         header = header_value(self.req.headers, "Accept-Encoding")
-        return negotiation.accepts_encodings(header, encodings)
+        return negotiation.accepts_encodings(header, _offered(encodings))
 
     @overload
     def accepts_charsets(self) -> list[str]: ...
     @overload
-    def accepts_charsets(self, charset: str, /, *charsets: str) -> str | Literal[False]: ...
-    def accepts_charsets(self, *charsets: str) -> str | list[str] | Literal[False]:
+    def accepts_charsets(
+        self, charset: str | Sequence[str], /, *charsets: str
+    ) -> str | Literal[False]: ...
+    def accepts_charsets(self, *charsets: str | Sequence[str]) -> str | list[str] | Literal[False]:
         """The best of ``charsets`` for Accept-Charset, or ``False``."""
         header = header_value(self.req.headers, "Accept-Charset")
-        return negotiation.accepts_charsets(header, charsets)
+        return negotiation.accepts_charsets(header, _offered(charsets))
 
     @overload
     def accepts_languages(self) -> list[str]: ...
     @overload
-    def accepts_languages(self, language: str, /, *languages: str) -> str | Literal[False]: ...
-    def accepts_languages(self, *languages: str) -> str | list[str] | Literal[False]:
+    def accepts_languages(
+        self, language: str | Sequence[str], /, *languages: str
+    ) -> str | Literal[False]: ...
+    def accepts_languages(
+        self, *languages: str | Sequence[str]
+    ) -> str | list[str] | Literal[False]:
         """The best of ``languages`` for Accept-Language, or ``False``."""
         header = header_value(self.req.headers, "Accept-Language")
-        return negotiation.accepts_languages(header, languages)
+        return negotiation.accepts_languages(header, _offered(languages))
 
     # -- caching ---------------------------------------------------------------------------
 
@@ -631,6 +643,15 @@ class Request:
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.url}>"
+
+
+def _offered(values: tuple[str | Sequence[str], ...]) -> tuple[str, ...]:
+    """The offered values as a tuple of str: ``("a", "b")``, or Koa's ``(["a", "b"],)``."""
+    if len(values) == 1 and not isinstance(values[0], str):
+        return tuple(values[0])
+    if all(isinstance(value, str) for value in values):
+        return values  # type: ignore[return-value]  # checked just above
+    raise TypeError("accepts*() takes strings, or one list of strings")
 
 
 def _is_http_url(url: str) -> bool:

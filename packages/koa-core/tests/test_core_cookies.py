@@ -325,3 +325,18 @@ async def test_a_failed_set_leaves_earlier_cookies_alone() -> None:
 
     _, lines, _ = await call(action)
     assert lines == ["ok=1; path=/; httponly"]
+
+
+async def test_a_value_that_is_not_text_is_a_type_error() -> None:
+    app = Koa(silent=True)
+    errors: list[BaseException] = []
+    app.on("error", lambda err, ctx: errors.append(err))
+
+    async def handler(ctx: Context, next: Next) -> None:
+        ctx.cookies.set("n", 5)  # type: ignore[arg-type]
+
+    app.use(handler)
+    async with TestClient(app) as client:
+        res = await client.get("/")
+        assert (res.status, res.headers.getall("Set-Cookie", [])) == (500, [])
+    assert [str(err) for err in errors] == ["cookie value must be a str or None, not int"]

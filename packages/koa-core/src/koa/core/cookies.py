@@ -263,6 +263,10 @@ def _serialize(
     priority: str | None,
 ) -> str:
     """One Set-Cookie line, attributes in the order the cookies package writes them."""
+    if not isinstance(name, str):
+        raise TypeError(f"cookie name must be a str, not {type(name).__name__}")
+    if not isinstance(value, (str, type(None))):
+        raise TypeError(f"cookie value must be a str or None, not {type(value).__name__}")
     _refuse_breaks("name", name)
     if not _NAME_RE.fullmatch(name):
         raise ValueError(f"argument name is invalid: {name!r}")

@@ -55,6 +55,13 @@ class KoaResponse(_KoaHeaders, web.Response):
 class KoaStreamResponse(_KoaHeaders, web.StreamResponse):
     """``web.StreamResponse`` that sends exactly the headers Koa chose."""
 
+    #: Body bytes handed to the connection, without chunk framing (``Response.bytes_sent``).
+    body_bytes = 0
+
+    async def write(self, data: bytes | bytearray | memoryview) -> None:
+        await super().write(data)
+        self.body_bytes += len(data) if isinstance(data, bytes) else memoryview(data).nbytes
+
 
 class _FileError(Exception):
     """The file of a ``Path`` body could not be opened (raised before anything is sent)."""

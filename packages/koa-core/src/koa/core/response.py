@@ -505,9 +505,19 @@ class Response:
 
     @property
     def bytes_sent(self) -> int:
-        """Body bytes written to the connection so far (0 before sending)."""
+        """Body bytes written to the connection so far (0 before sending; headers and chunk
+        framing not counted)."""
         res = self.res
-        return res.body_length if res is not None and res.prepared else 0
+        if res is None or not res.prepared:
+            return 0
+        counted: int | None = getattr(res, "body_bytes", None)
+        if counted is not None:  # streamed: counted as written
+            return counted
+        # A body of known length goes out whole with write_eof; aiohttp's body_length counts
+        # the headers too, so it only tells whether that happened.
+        if not res.body_length or self.req.method == "HEAD":
+            return 0
+        return res.content_length or 0
 
     @property
     def writable(self) -> bool:

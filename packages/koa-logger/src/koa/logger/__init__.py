@@ -1,1 +1,5 @@
-"""koa.logger (work in progress)."""
+"""koa.logger: koa-logger's development log lines, with colour control and real sizes."""
+
+from .middleware import LogArgs, LoggerMiddleware, Transporter, logger
+
+__all__ = ["LogArgs", "LoggerMiddleware", "Transporter", "logger"]

@@ -1,0 +1,160 @@
+"""``logger()``: koa-logger's two lines per request.
+
+::
+
+      <-- GET /users?page=2
+      --> GET /users?page=2 200 4ms 1.5kb
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeAlias
+
+from koa.core import STATUS_PHRASES, Context, Next
+
+from .colors import COLORED, PLAIN, Formats, color_wanted, status_class
+from .formatting import format_length, format_time, printable
+
+LogArgs: TypeAlias = "tuple[str, str, str] | tuple[str, str, str, int, str, str]"
+"""What a transporter receives besides the line: ``(format, method, url)`` for ``<--`` lines,
+``(format, method, url, status, time, length)`` for the others."""
+
+Transporter: TypeAlias = Callable[[str, LogArgs], object]
+"""``transporter(line, args)``: sends ``line`` somewhere (``args`` as in ``LogArgs``)."""
+
+LoggerMiddleware: TypeAlias = Callable[[Context[Any], Next], Awaitable[None]]
+
+_EMPTY_STATUSES = frozenset((204, 205, 304))
+_perf_counter = time.perf_counter
+
+
+def logger(
+    *,
+    transporter: Transporter | None = None,
+    color: bool | None = None,
+    log: logging.Logger | logging.LoggerAdapter[Any] | None = None,
+) -> LoggerMiddleware:
+    """A middleware that logs each request as it comes in and as its response finishes.
+
+    Lines go to ``sys.stdout`` unless ``transporter`` or ``log`` is given:
+
+    - ``transporter(line, args)`` receives each line (without newline) and its parts: see
+      ``LogArgs``. Use it to send lines anywhere::
+
+          app.use(logger(transporter=lambda line, args: print(line, file=sys.stderr)))
+
+    - ``log``: a ``logging.Logger``; each line is an INFO record whose message is the
+      format and whose ``args`` are the parts, so handlers and formatters can use either.
+
+    ``color=None`` colours lines when the destination is a terminal (stdout for the default
+    and for a transporter, never for ``log``), unless ``NO_COLOR`` is set; ``FORCE_COLOR``
+    forces it. ``True`` or ``False`` decide outright.
+
+    Raises ``TypeError`` for a transporter that is not callable, a ``log`` that is not a
+    logger, or both given at once.
+    """
+    if transporter is not None and log is not None:
+        raise TypeError("logger() takes a transporter or a log, not both")
+    if transporter is not None and not callable(transporter):
+        raise TypeError(f"transporter must be callable, not {type(transporter).__name__}")
+    if log is not None and not isinstance(log, (logging.Logger, logging.LoggerAdapter)):
+        raise TypeError(f"log must be a logging.Logger, not {type(log).__name__}")
+    if color is not None and not isinstance(color, bool):
+        raise TypeError(f"color must be True, False or None, not {color!r}")
+
+    if color is None:
+        color = color_wanted(None if log is not None else sys.stdout)
+    formats = COLORED if color else PLAIN
+    if transporter is not None:
+        return _middleware(formats, _to_transporter(transporter))
+    if log is not None:
+        return _middleware(formats, _to_log(log))
+    return _middleware(formats, _to_stdout)
+
+
+Emit: TypeAlias = Callable[[str, tuple[Any, ...]], None]
+
+
+def _to_stdout(fmt: str, args: tuple[Any, ...]) -> None:
+    # Looked up per line so that redirecting sys.stdout later is honoured. It is a buffered
+    # stream: line-buffered on a terminal, block-buffered into a file or a pipe.
+    out = sys.stdout
+    if out is not None:
+        out.write(fmt % args + "\n")
+
+
+def _to_transporter(transporter: Transporter) -> Emit:
+    def emit(fmt: str, args: tuple[Any, ...]) -> None:
+        transporter(fmt % args, (fmt, *args))
+
+    return emit
+
+
+def _to_log(log: logging.Logger | logging.LoggerAdapter[Any]) -> Emit:
+    info = logging.INFO
+
+    def emit(fmt: str, args: tuple[Any, ...]) -> None:
+        if log.isEnabledFor(info):
+            log.info(fmt, *args)
+
+    return emit
+
+
+def error_status(err: BaseException) -> int:
+    """The status the client will get for ``err`` (as koa-core's error responder picks it)."""
+    for name in ("status", "status_code"):
+        status = getattr(err, name, None)
+        if isinstance(status, int) and not isinstance(status, bool):
+            return status if status in STATUS_PHRASES else 500
+    return 500
+
+
+def _middleware(formats: Formats, emit: Emit) -> LoggerMiddleware:
+    request_format = formats.request
+    response_formats = formats.response
+    error_formats = formats.error
+    closed_formats = formats.closed
+    clock = _perf_counter
+
+    async def log_request(ctx: Context[Any], next: Next) -> None:
+        start = clock()
+        url = printable(ctx.original_url)
+        emit(request_format, (printable(ctx.method), url))
+        try:
+            await next()
+        except Exception as err:
+            status = error_status(err)
+            elapsed = format_time(int((clock() - start) * 1000))
+            emit(
+                error_formats[status_class(status)],
+                (printable(ctx.method), url, status, elapsed, "-"),
+            )
+            raise
+
+        def finished() -> None:
+            elapsed = format_time(int((clock() - start) * 1000))
+            response = ctx.response
+            status = response.status or 404
+            if status in _EMPTY_STATUSES:
+                length = ""
+            else:
+                res = response.res
+                if res is not None and res.prepared:
+                    # What went out: the Content-Length sent, else (streamed) the body bytes.
+                    size = res.content_length
+                    length = format_length(response.bytes_sent if size is None else size)
+                else:
+                    length = format_length(response.length)
+            chosen = closed_formats if response.aborted else response_formats
+            emit(
+                chosen[status_class(status)],
+                (printable(ctx.method), url, status, elapsed, length),
+            )
+
+        ctx.on_finished(finished)
+
+    return log_request

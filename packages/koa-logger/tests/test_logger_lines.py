@@ -274,3 +274,29 @@ async def test_a_client_that_goes_away_is_logged_in_yellow() -> None:
         f"  \x1b[33m-x-{END} {BOLD}GET{UNBOLD} {GRAY}/gone{END} {COLORS['yellow']}404{END}"
         f" {GRAY}{elapsed(args)}{END} {GRAY}"
     )
+
+
+async def test_the_response_line_waits_for_the_last_byte() -> None:
+    capture = Capture()
+    release = asyncio.Event()
+    app = Koa()
+    app.use(logger(transporter=capture, color=False))
+
+    async def held_stream() -> AsyncIterator[bytes]:
+        yield b"a" * 100
+        await asyncio.wait_for(release.wait(), 5)
+        yield b"b" * 1948
+
+    async def stream(ctx: Context, next: Next) -> None:
+        ctx.body = held_stream()
+
+    app.use(stream)
+    async with TestClient(app) as client:
+        async with client.session.get(client.make_url("/held")) as res:
+            assert await res.content.readexactly(100) == b"a" * 100
+            # Headers and the first chunk are out; the response is not finished.
+            assert capture.lines == ["  <-- GET /held"]
+            release.set()
+            assert await res.read() == b"b" * 1948
+        (_, (line, args)) = await capture.wait(2)
+    assert line == f"  --> GET /held 200 {elapsed(args)} 2kb"

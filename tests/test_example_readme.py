@@ -194,7 +194,7 @@ def readme_python_example() -> str:
 
 async def test_the_15_line_example_works(capsys: pytest.CaptureFixture[str]) -> None:
     source = readme_python_example()
-    assert len(source.strip().splitlines()) <= 16
+    assert len(source.strip().splitlines()) == 15
     namespace: dict[str, object] = {"__name__": "readme_example"}
     exec(compile(source, "README.md", "exec"), namespace)
     app = namespace["app"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -181,3 +182,23 @@ async def test_a_composed_chain_is_itself_middleware() -> None:
     async with TestClient(app) as client:
         res = await client.get("/")
         assert await res.json() == ["a", "b"]
+
+
+async def test_a_downstream_handed_to_a_task_is_not_a_missing_await() -> None:
+    done = asyncio.Event()
+    tasks: list[asyncio.Future[None]] = []
+
+    async def background(ctx: Box, next: Next) -> None:
+        tasks.append(asyncio.ensure_future(next()))
+        await asyncio.sleep(0)  # the task has started the downstream
+
+    async def slow(ctx: Box, next: Next) -> None:
+        ctx.trail.append("slow>")
+        await asyncio.sleep(0.01)
+        ctx.trail.append("<slow")
+        done.set()
+
+    box = Box()
+    await compose([background, slow])(box)
+    await asyncio.wait_for(done.wait(), 5)
+    assert box.trail == ["slow>", "<slow"]

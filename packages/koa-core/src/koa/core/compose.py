@@ -7,6 +7,7 @@ garbage collector and show up as latency spikes).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Generator, Sequence
 from typing import Any, Protocol, TypeAlias, TypeVar
 
@@ -104,7 +105,13 @@ def compose(middleware: Sequence[Middleware[C]]) -> ComposedMiddleware[C]:
         step.called = False
         await step.run()
         last = state[0]
-        if last is not None and getattr(last, "cr_frame", None) is not None:
+        if (
+            last is not None
+            and getattr(last, "cr_frame", None) is not None
+            # Never started, so never awaited; one still running (shielded, handed to a
+            # task) is not this mistake.
+            and inspect.getcoroutinestate(last) == inspect.CORO_CREATED
+        ):
             last.close()
             index = state[1]
             owner = _describe(chain[index - 1]) if index else "the caller"

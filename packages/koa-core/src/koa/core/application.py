@@ -40,14 +40,6 @@ def current_context() -> Context[Any] | None:
     return _current.get()
 
 
-def _error_status(err: BaseException) -> int:
-    for name in ("status", "status_code"):
-        status = getattr(err, name, None)
-        if isinstance(status, int) and not isinstance(status, bool):
-            return status if status in STATUS_PHRASES else 500
-    return 500
-
-
 class Koa(Generic[ContextT]):
     """A Koa application: a list of middleware run as an onion for every request.
 
@@ -55,9 +47,10 @@ class Koa(Generic[ContextT]):
 
         app = Koa()
 
-        @app.use
         async def hello(ctx: Context, next: Next) -> None:
             ctx.body = "Hello World"
+
+        app.use(hello)
 
         app.listen(3000)
     """
@@ -112,7 +105,7 @@ class Koa(Generic[ContextT]):
     def use(self, fn: Middleware[ContextT]) -> Self:
         """Add a middleware at the inside of the onion; returns the app (chainable).
 
-        Works as a decorator too, but then returns the app, not the function.
+        ``TypeError`` at once for anything that is not callable.
         """
         if not callable(fn):
             raise TypeError("middleware must be a function!")

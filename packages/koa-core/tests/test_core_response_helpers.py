@@ -58,6 +58,13 @@ async def test_redirect_body_is_escaped_html_when_html_is_accepted() -> None:
         assert await res.text() == "Redirecting to /login?x=&lt;b&gt;&amp;y=&quot;1&quot;."
 
 
+async def test_redirect_body_shows_an_absolute_url_encoded() -> None:
+    async with TestClient(app_of(redirect_to("http://Example.COM:80/a b?c=<d>"))) as client:
+        res = await client.get("/", headers={"Accept": "text/html"})
+        assert res.headers["Location"] == "http://example.com/a%20b?c=%3Cd%3E"
+        assert await res.text() == "Redirecting to http://example.com/a%20b?c=%3Cd%3E."
+
+
 async def test_redirect_body_is_plain_text_otherwise() -> None:
     async with TestClient(app_of(redirect_to("/login?x=<b>"))) as client:
         res = await client.get("/", headers={"Accept": "text/plain"})

@@ -41,6 +41,7 @@ _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _HTML_START = re.compile(r"^\s*<")
 _JSON_TYPE = re.compile(r"\bjson\b", re.IGNORECASE)
 _QUOTED_ETAG = re.compile(r'^(W/)?"')
+_HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
 
 HeaderValue = "str | int | float | Sequence[str | int | float]"
 
@@ -442,7 +443,10 @@ class Response:
         Location is percent-encoded, so nothing in ``url`` can break the header; the body is
         ``Redirecting to <url>.``, HTML-escaped when the client accepts HTML.
         """
-        url = normalize_http_url(url)
+        if _HTTP_URL.match(url):
+            # Koa re-serialises absolute URLs with WHATWG's URL, which percent-encodes them:
+            # the body then shows the encoded form too.
+            url = encode_url(normalize_http_url(url))
         self.set("Location", encode_url(url))
         if self._status not in REDIRECT_STATUSES:
             self.status = 302

@@ -323,3 +323,17 @@ async def test_a_client_leaving_mid_stream_closes_the_stream() -> None:
     assert stream.sent < 10_000
     assert aborted == [True]
     assert events == []
+
+
+async def test_http_1_0_clients_get_the_stream_delimited_by_close() -> None:
+    async def handler(ctx: Context, next: Next) -> None:
+        ctx.body = Tracked(b"ab", b"cd").gen()
+
+    app, _ = recording_app(handler)
+    async with TestClient(app) as client:
+        raw = await client.raw(b"GET / HTTP/1.0\r\n\r\n")
+        head, _, body = raw.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.0 200 OK")
+        assert b"Transfer-Encoding" not in head
+        assert b"Content-Length" not in head
+        assert body == b"abcd"

@@ -86,6 +86,7 @@ async def test_unsatisfiable_range_is_416(public: Path, value: str) -> None:
     async with TestClient(static_app(public)) as client:
         res = await get_range(client, value)
         assert res.status == 416, value
+        assert res.reason == "Range Not Satisfiable"
         assert res.headers["Content-Range"] == "bytes */1024"
         assert await res.read() == b""
         # The connection is still usable: the 416 had a correct framing.

@@ -28,7 +28,7 @@ from .response import (
     KIND_TEXT,
     aclose_stream,
 )
-from .statuses import EMPTY_STATUSES
+from .statuses import EMPTY_STATUSES, STATUS_PHRASES
 
 if TYPE_CHECKING:
     from .context import Context
@@ -67,6 +67,10 @@ class _FileError(Exception):
     """The file of a ``Path`` body could not be opened (raised before anything is sent)."""
 
 
+# Statuses aiohttp's FileResponse picks on its own (Range and conditional requests).
+_FILE_STATUSES = frozenset({206, 304, 412, 416})
+
+
 class KoaFileResponse(_KoaHeaders, web.FileResponse):
     """``web.FileResponse`` (sendfile, Range, conditional requests) with Koa's headers."""
 
@@ -87,8 +91,11 @@ class KoaFileResponse(_KoaHeaders, web.FileResponse):
         headers = self._headers
         for field, value in self._kept:
             headers[field] = value
-        if self._status == 304:  # aiohttp's answer to a conditional GET: no body headers
+        status = self._status
+        if status == 304:  # aiohttp's answer to a conditional GET: no body headers
             headers.popall("Content-Type", None)
+        if status in _FILE_STATUSES:  # set by aiohttp with its own phrase (416 differs)
+            self._reason = STATUS_PHRASES[status]
         await super()._prepare_headers()
 
     def _make_response(self, request: web.BaseRequest, accept_encoding: str) -> Any:

@@ -374,3 +374,24 @@ async def test_a_user_content_length_wins_as_in_koa() -> None:
     async with TestClient(app_of(handler)) as client:
         raw = await client.raw(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         assert b"\r\nContent-Length: 3\r\n" in raw
+
+
+async def test_a_self_referencing_body_is_a_500() -> None:
+    async def handler(ctx: Context, next: Next) -> None:
+        loop: list[object] = []
+        loop.append(loop)
+        ctx.body = loop
+
+    async with TestClient(app_of(handler)) as client:
+        res = await client.get("/")
+        assert res.status == 500
+        assert await res.text() == "Internal Server Error"
+
+
+async def test_tuples_and_nested_values_encode_as_json() -> None:
+    async def handler(ctx: Context, next: Next) -> None:
+        ctx.body = {"t": (1, 2), "n": {"x": [True, None, 0.5]}, "s": 'quote " and \\'}
+
+    async with TestClient(app_of(handler)) as client:
+        res = await client.get("/")
+        assert await res.text() == '{"t":[1,2],"n":{"x":[true,null,0.5]},"s":"quote \\" and \\\\"}'

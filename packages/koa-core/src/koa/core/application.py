@@ -8,6 +8,7 @@ import json
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any, Generic
 
 from aiohttp import web
@@ -32,7 +33,28 @@ log = logging.getLogger("koa")
 _current: contextvars.ContextVar[Context[Any] | None] = contextvars.ContextVar(
     "koa_context", default=None
 )
-_json_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def _compact_json() -> Callable[[Any], str]:
+    """Compact JSON with non-ASCII kept, as ``JSON.stringify`` writes it.
+
+    The C encoder is built once: ``JSONEncoder.encode`` builds a new one on every call, which
+    costs more than encoding a small body.
+    """
+    encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+    if c_make_encoder is None:  # pragma: no cover - interpreters without the C accelerator
+        return encoder.encode
+    encode = c_make_encoder(
+        None, encoder.default, encode_basestring, None, ":", ",", False, False, True
+    )
+
+    def dumps(value: Any) -> str:
+        return "".join(encode(value, 0))
+
+    return dumps
+
+
+_json_dumps = _compact_json()
 
 
 def current_context() -> Context[Any] | None:
@@ -76,7 +98,7 @@ class Koa(Generic[ContextT]):
         self.subdomain_offset = subdomain_offset
         self.silent = silent
         #: Serialises dict/list/number bodies; compact, non-ASCII kept.
-        self.json_dumps: Callable[[Any], str] = json_dumps or _json_encoder.encode
+        self.json_dumps: Callable[[Any], str] = json_dumps or _json_dumps
         self.middleware: list[Middleware[ContextT]] = []
         base: type[Any] = context_class or Context
         #: This app's own Context class: attributes set on it reach every ``ctx``.

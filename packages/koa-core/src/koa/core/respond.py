@@ -198,7 +198,14 @@ async def respond(ctx: Context[Any]) -> web.StreamResponse:
         if "Content-Length" not in headers:
             headers["Content-Length"] = str(len(data))
         return await _finish(ctx, _start(ctx, None))
-    return await _finish(ctx, _start(ctx, data))
+    # The common case, written out rather than through ``_finish`` (one coroutine less).
+    res = _start(ctx, data)
+    try:
+        await res.prepare(ctx.req)
+        await res.write_eof()
+    except ConnectionError:
+        response.aborted = True
+    return res
 
 
 async def _send_file(ctx: Context[Any]) -> web.StreamResponse:

@@ -337,3 +337,41 @@ async def test_http_1_0_clients_get_the_stream_delimited_by_close() -> None:
         assert b"Transfer-Encoding" not in head
         assert b"Content-Length" not in head
         assert body == b"abcd"
+
+
+async def test_a_stream_is_not_read_when_the_client_left_before_respond() -> None:
+    started: list[bool] = []
+
+    async def never_read() -> AsyncIterator[bytes]:
+        started.append(True)
+        yield b"x"
+
+    left = asyncio.Event()
+    finished = asyncio.Event()
+    aborted: list[bool] = []
+
+    async def handler(ctx: Context, next: Next) -> None:
+        def done() -> None:
+            aborted.append(ctx.response.aborted)
+            finished.set()
+
+        ctx.on_finished(done)
+        await asyncio.wait_for(left.wait(), 5)
+        for _ in range(100):  # until the server has seen the connection close
+            if not ctx.writable:
+                break
+            await asyncio.sleep(0.01)
+        ctx.body = never_read()
+
+    app, events = recording_app(handler)
+    async with TestClient(app) as client:
+        _reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+        writer.write(GET)
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+        left.set()
+        await asyncio.wait_for(finished.wait(), 5)
+    assert started == []
+    assert aborted == [True]
+    assert events == []

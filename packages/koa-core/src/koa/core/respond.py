@@ -260,6 +260,13 @@ def _as_bytes(chunk: Any) -> bytes:
 
 async def _send_stream(ctx: Context[Any], body: Any) -> web.StreamResponse:
     response = ctx.response
+    if not response.writable:
+        # The client left while the middleware ran: do not start reading the stream.
+        response.aborted = True
+        response._body = None
+        response._kind = KIND_NONE
+        await aclose_stream(body)
+        return _start(ctx, None)
     chunks = _chunks(body)
     try:
         # Pull the first chunk before sending headers: a stream that fails now still gets a

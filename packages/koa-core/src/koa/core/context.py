@@ -56,8 +56,12 @@ class Context(Generic[StateT]):
     response: Response
     state: StateT
     original_url: str
-    respond: bool
     params: dict[str, str]
+    #: Set ``False`` to send an aiohttp response of your own (``ctx.res``).
+    respond: bool = True
+    # Class-level defaults: assigned per request only when used.
+    _cookies: Cookies | None = None
+    _finish_callbacks: list[Callable[[], object]] | None = None
 
     # Fields the ecosystem's middleware fill in (declared here so they are typed for users;
     # class-level defaults cost nothing per request). koa-router sets the route fields,
@@ -81,10 +85,7 @@ class Context(Generic[StateT]):
         request = self.request = Request(app, req, weakref.proxy(self))
         self.original_url = request.original_url
         self.state = self.state_factory()
-        self.respond = True
         self.params = {}
-        self._cookies: Cookies | None = None
-        self._finish_callbacks: list[Callable[[], object]] | None = None
 
     # -- own members -----------------------------------------------------------------------
 

@@ -120,7 +120,9 @@ class KoaFileResponse(_KoaHeaders, web.FileResponse):
 def _start(ctx: Context[Any], data: bytes | None) -> KoaResponse:
     """A plain (non-streamed) response sharing ``ctx.response.headers`` (no header copy)."""
     response = ctx.response
-    res = KoaResponse(status=response._status, reason=response.message or "unknown", body=data)
+    status = response._status
+    reason = response._message or STATUS_PHRASES.get(status) or "unknown"
+    res = KoaResponse(status=status, reason=reason, body=data)
     res._headers = response.headers
     response.res = res
     return res

@@ -210,7 +210,7 @@ class Response:
         original = self._body
         original_kind = self._kind
         self._body = value
-        kind = self._kind = classify(value)
+        kind = self._kind = KIND_TEXT if type(value) is str else classify(value)
         headers = self.headers
         res = self.res
         if res is not None and res.prepared:

@@ -7,9 +7,56 @@ import signal
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
+
+from .respond import KoaResponse
+from .statuses import STATUS_PHRASES
 
 if TYPE_CHECKING:
     from .application import Koa
+
+
+class _RequestHandler(RequestHandler):
+    """aiohttp's connection handler, answering what it cannot parse the way Koa answers.
+
+    aiohttp's own reply to a malformed request echoes the offending bytes, names the server
+    and, in debug mode, can carry a traceback; it also logs every bad request at ERROR. Here
+    a bad request gets the bare status phrase, and client errors are logged at DEBUG only
+    (anyone can send them, so they must not flood the logs).
+    """
+
+    def handle_error(
+        self,
+        request: web.BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        if status < 500:
+            self.logger.debug("Bad request from %s: %s", request.remote, exc)
+        else:
+            self.log_exception("Error handling request from %s", request.remote, exc_info=exc)
+        if request.writer.output_size > 0:
+            raise ConnectionError("response already started: cannot send an error response")
+        text = STATUS_PHRASES.get(status) or "Bad Request"
+        res = KoaResponse(
+            status=status,
+            body=text.encode(),
+            headers={"Content-Type": "text/plain; charset=utf-8"},
+        )
+        res.force_close()
+        return res
+
+
+class _Server(web.Server):
+    """aiohttp's low-level server with Koa's answers to unparsable requests."""
+
+    def __call__(self) -> RequestHandler:
+        loop = getattr(self, "_loop", None)
+        kwargs = getattr(self, "_kwargs", None)
+        if loop is None or kwargs is None:  # pragma: no cover - a future aiohttp layout
+            return super().__call__()
+        return _RequestHandler(self, loop=loop, **kwargs)
 
 
 class Server:
@@ -38,7 +85,7 @@ class Server:
         self._reuse_port = reuse_port
         # Quiet aiohttp's own access log unless asked for: Koa apps log with middleware.
         server_options.setdefault("access_log", None)
-        self._server = web.Server(app.callback(), **server_options)
+        self._server = _Server(app.callback(), **server_options)
         self._runner = web.ServerRunner(
             self._server, handle_signals=False, shutdown_timeout=shutdown_timeout
         )

@@ -8,11 +8,12 @@ import signal
 import socket
 import sys
 import textwrap
+from collections.abc import Sequence
 from typing import Any, TypedDict
 
 import aiohttp
 import pytest
-from koa.core import Context, Koa, Next, current_context
+from koa.core import ComposedMiddleware, Context, Koa, Middleware, Next, compose, current_context
 from koa.core.testing import TestClient
 from typing_extensions import assert_type
 
@@ -315,3 +316,22 @@ async def test_listen_serves_until_sigterm_then_drains() -> None:
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+async def test_a_custom_compose_builds_the_onion() -> None:
+    seen: list[int] = []
+
+    def counting_compose(middleware: Sequence[Middleware[Context]]) -> ComposedMiddleware[Context]:
+        seen.append(len(middleware))
+        return compose(middleware)
+
+    app = Koa(compose=counting_compose)
+
+    async def hello(ctx: Context, next: Next) -> None:
+        ctx.body = "composed"
+
+    app.use(hello)
+    async with TestClient(app) as client:
+        res = await client.get("/")
+        assert await res.text() == "composed"
+    assert seen == [1]

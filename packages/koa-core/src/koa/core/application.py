@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Generic
 from aiohttp import web
 from typing_extensions import Self, TypeVar
 
-from .compose import ComposedMiddleware, Middleware, compose
+from .compose import ComposedMiddleware, Middleware
+from .compose import compose as compose_middleware
 from .context import Context
 from .cookies import Keygrip, KeyRotation
 from .request import invalid_host
@@ -89,6 +90,8 @@ class Koa(Generic[ContextT]):
         silent: bool = False,
         context_class: type[ContextT] | None = None,
         json_dumps: Callable[[Any], str] | None = None,
+        compose: Callable[[Sequence[Middleware[ContextT]]], ComposedMiddleware[ContextT]]
+        | None = None,
     ) -> None:
         self.env: str = env or os.environ.get("KOA_ENV") or "development"
         self.keys = keys
@@ -99,6 +102,10 @@ class Koa(Generic[ContextT]):
         self.silent = silent
         #: Serialises dict/list/number bodies; compact, non-ASCII kept.
         self.json_dumps: Callable[[Any], str] = json_dumps or _json_dumps
+        #: Builds the onion from ``app.middleware`` (Koa 3's pluggable ``compose``).
+        self.compose: Callable[[Sequence[Middleware[ContextT]]], ComposedMiddleware[ContextT]] = (
+            compose or compose_middleware
+        )
         self.middleware: list[Middleware[ContextT]] = []
         base: type[Any] = context_class or Context
         #: This app's own Context class: attributes set on it reach every ``ctx``.
@@ -136,7 +143,7 @@ class Koa(Generic[ContextT]):
 
     def callback(self) -> Handler:
         """The aiohttp low-level handler for this app (middleware composed now, once)."""
-        fn = compose(self.middleware)
+        fn = self.compose(self.middleware)
         return self.handler_for(fn)
 
     def handler_for(self, fn: ComposedMiddleware[ContextT]) -> Handler:

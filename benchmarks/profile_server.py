@@ -39,7 +39,9 @@ def _where(filename: str) -> str:
     return Path(filename).name
 
 
-def profile(module: str, app: str, seconds: int, top: int, root: Path, loop: str) -> None:
+def profile(
+    module: str, app: str, seconds: int, top: int, root: Path, loop: str, path: str
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         stats_path = Path(tmp) / "server.prof"
         argv = ["-m", "cProfile", "-o", str(stats_path), str(HERE / "servers" / f"{module}.py")]
@@ -50,8 +52,8 @@ def profile(module: str, app: str, seconds: int, top: int, root: Path, loop: str
             argv += ["--root", str(root)]
         server = ServerProcess(f"{module}:{app}", argv, Path(tmp) / "server.log")
         try:
-            server.wait_ready("/")
-            url = f"http://127.0.0.1:{server.port}/"
+            server.wait_ready(path)
+            url = f"http://127.0.0.1:{server.port}{path}"
             # Every request counts: the readiness probe, the warm-up and the measurement.
             requests = 1 + wrk.run(url, 1).requests + wrk.run(url, seconds).requests
         finally:
@@ -63,7 +65,7 @@ def profile(module: str, app: str, seconds: int, top: int, root: Path, loop: str
     per_owner: dict[str, float] = defaultdict(float)
     for (filename, _line, _name), row in rows.items():
         per_owner[_where(filename)] += row[2]
-    print(f"\n== {module} --app {app} ({loop}): {requests:,} requests under cProfile")
+    print(f"\n== {module} --app {app} ({loop}), GET {path}: {requests:,} requests under cProfile")
     print(f"   profiled own time: {total / requests * 1e6:.1f} µs per request\n")
     print("   by owner (own time, µs per request):")
     for owner, own in sorted(per_owner.items(), key=lambda kv: -kv[1])[:16]:
@@ -84,6 +86,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
+    parser.add_argument("--path", default="/", help="the URL path wrk requests (default /)")
     args = parser.parse_args()
     if len(args.servers) % 2:
         sys.exit("give servers as <module> <app> pairs")
@@ -94,7 +97,7 @@ def main() -> None:
     make_fixtures(root)
     pairs = list(zip(args.servers[::2], args.servers[1::2], strict=True))
     for module, app in pairs:
-        profile(module, app, args.seconds, args.top, root, args.loop)
+        profile(module, app, args.seconds, args.top, root, args.loop, args.path)
     print(f"\n(server pinned to CPU {procs.SERVER_CPU}, wrk to CPU {procs.CLIENT_CPU})")
 
 

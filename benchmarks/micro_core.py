@@ -22,11 +22,13 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.base_protocol import BaseProtocol
+from aiohttp.helpers import rfc822_formatted_time
 from aiohttp.http_writer import StreamWriter
 from aiohttp.streams import EMPTY_PAYLOAD
 from aiohttp.test_utils import make_mocked_request
 from koa.core import Context, Koa, Next, compose
 from koa.core.respond import KoaResponse, respond
+from multidict import CIMultiDict
 
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
@@ -180,6 +182,20 @@ def main() -> None:
     def koa_json() -> None:
         serve_once(handle_json, requests.new())
 
+    def direct() -> None:
+        # The floor for a fixed-length response: status line, headers and body straight
+        # through the request's payload writer, no web.Response.
+        req = requests.new()
+        headers = CIMultiDict(
+            {
+                "Content-Type": "text/plain; charset=utf-8",
+                "Content-Length": "11",
+                "Date": rfc822_formatted_time(),
+            }
+        )
+        _drive(req.writer.write_headers("HTTP/1.1 200 OK", headers))
+        _drive(req.writer.write_eof(b"Hello World"))
+
     def koa_body() -> None:
         context_class(koa_hello, requests.new()).body = "Hello World"
 
@@ -187,6 +203,7 @@ def main() -> None:
     cases: dict[str, tuple[str, Callable[[], None]]] = {
         "build": ("build the request (subtracted from every other line)", build),
         "raw": ("aiohttp-raw hello: web.Response + prepare + write_eof", raw),
+        "direct": ("status line + headers + body through req.writer (no web.Response)", direct),
         "raw_koa": ("the same handler returning koa's KoaResponse (header fix-ups)", raw_koa),
         "context": ("koa: Context(app, req)", koa_context),
         "body": ("koa: Context + ctx.body = 'Hello World'", koa_body),

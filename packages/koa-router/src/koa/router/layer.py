@@ -226,9 +226,9 @@ class Layer:
 
     # -- running ---------------------------------------------------------------------------
 
-    def enter(self, ctx: Any, caps: Sequence[str | None], names: Sequence[str]) -> None:
+    def enter(self, ctx: Any, caps: tuple[str, ...], names: tuple[str, ...]) -> None:
         """Set the route fields of ``ctx`` before this layer's middleware runs."""
-        ctx.captures = [c or "" for c in caps]
+        ctx.captures = list(caps)
         if names:
             params = dict(ctx.params)
             for name, raw in zip(names, caps, strict=False):

@@ -21,7 +21,7 @@ from .path import Flat, Param, Text, Wildcard
 __all__ = ["Hit", "RouteIndex"]
 
 #: ``(ordinal, alternative, layer, raw captures, their names)``
-Hit = tuple[int, int, Layer, tuple[str | None, ...], tuple[str, ...]]
+Hit = tuple[int, int, Layer, tuple[str, ...], tuple[str, ...]]
 _Entry = tuple[int, int, Layer, tuple[str, ...]]
 
 
@@ -231,7 +231,9 @@ class RouteIndex:
         for layer in self._fallback:
             m = layer._match(path)
             if m is not None:
-                out.append((layer.ordinal, 0, layer, m.groups(), layer.regex_names))
+                # A group that took no part is "" in ctx.captures (never None).
+                caps = tuple([c or "" for c in m.groups()])
+                out.append((layer.ordinal, 0, layer, caps, layer.regex_names))
         if len(out) > 1:
             out.sort(key=_order)
             # A layer matched through several alternatives: the first alternative wins.

@@ -644,7 +644,7 @@ class Router:
             state["_router_allow"] = plan.allow
             state["matched"] = list(plan.layers)
         else:
-            state["_router_allow"] = allow + tuple(m for m in plan.allow if m not in allow)
+            state["_router_allow"] = allow + tuple([m for m in plan.allow if m not in allow])
             state["matched"].extend(plan.layers)
         ctx.router = self
         state["route_matched"] = method_plan.route
@@ -653,15 +653,16 @@ class Router:
             if not_found is not None:
                 return not_found(ctx, next)
             return next()
+        selected = method_plan.selected
+        if len(selected) == 1:
+            # The route itself: enter() sets matched_route and matched_route_name.
+            _ordinal, _alt, layer, caps, names = hits[selected[0]]
+            layer.enter(ctx, caps, names)
+            return layer.composed(ctx, next)
         final = method_plan.final
         assert final is not None
         ctx.matched_route = final.route_path
         ctx.matched_route_name = final.name
-        selected = method_plan.selected
-        if len(selected) == 1:
-            _ordinal, _alt, layer, caps, names = hits[selected[0]]
-            layer.enter(ctx, caps, names)
-            return layer.composed(ctx, next)
         return _Chain(ctx, [hits[i] for i in selected], next).run()
 
     def _plan_for(self, key: tuple[Layer, ...]) -> _Plan:

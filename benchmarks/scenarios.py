@@ -270,7 +270,9 @@ def build(root: Path) -> list[Scenario]:
             Case(variant, peer, ServerSpec(spec.module, variant, spec.loop), probe)
             for variant, probe in core_variants.items()
             for peer, spec in core_peers.items()
-        ],
+        ]
+        # The floor without web.Response: the handler writes the bytes itself.
+        + [Case("hello", "aiohttp-direct", ServerSpec("aiohttp_raw", "direct"), Probe("/", hello))],
         ref_peer="aiohttp-raw",
         targets=[
             Target(

@@ -2,6 +2,10 @@
 
 ``python benchmarks/servers/aiohttp_raw.py --app hello --port 8080 [--loop uvloop]``
 
+``direct`` writes the status line, headers and body through ``request.writer`` itself and
+hands aiohttp a response that is already finished: the floor for a framework on this server,
+without ``web.Response``.
+
 ``mw10`` runs the naive Python port of koa-compose (a ``dispatch(i)`` closure per request), as
 a data point for what a straightforward onion costs on this server.
 """
@@ -16,6 +20,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.helpers import rfc822_formatted_time
+from multidict import CIMultiDict
 
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 Next = Callable[[], Awaitable[None]]
@@ -24,6 +30,29 @@ Layer = Callable[[dict[str, Any], Next], Awaitable[None]]
 
 async def hello(request: web.BaseRequest) -> web.StreamResponse:
     return web.Response(text="Hello World")
+
+
+class Sent(web.StreamResponse):
+    """A response already written: aiohttp's ``prepare`` and ``write_eof`` return at once."""
+
+    def __init__(self, keep_alive: bool) -> None:
+        # Deliberately not StreamResponse.__init__: only what aiohttp reads after the handler.
+        self._eof_sent = True
+        self._keep_alive = keep_alive
+        self._payload_writer = None
+
+
+async def direct_hello(request: web.BaseRequest) -> web.StreamResponse:
+    headers = CIMultiDict(
+        {
+            "Content-Type": "text/plain; charset=utf-8",
+            "Content-Length": "11",
+            "Date": rfc822_formatted_time(),
+        }
+    )
+    await request.writer.write_headers("HTTP/1.1 200 OK", headers)
+    await request.writer.write_eof(b"Hello World")
+    return Sent(request.keep_alive)
 
 
 async def json_hello(request: web.BaseRequest) -> web.StreamResponse:
@@ -65,6 +94,7 @@ def mw10() -> Handler:
 
 APPS: dict[str, Callable[[], Handler]] = {
     "hello": lambda: hello,
+    "direct": lambda: direct_hello,
     "json": lambda: json_hello,
     "mw10": mw10,
 }

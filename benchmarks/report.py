@@ -138,6 +138,49 @@ def scenario_tables(
     return out
 
 
+def compact_table(
+    scenario: Scenario, results: Results, measurements: Sequence[Measurement], rounds: int
+) -> list[str]:
+    """One row per case: the figures a README quotes."""
+    ref = scenario.ref_peer or f"`{scenario.ref_variant}`"
+    header = [
+        "case",
+        "req/s",
+        f"÷ {ref}",
+        "CPU µs/req",
+        f"÷ {ref} (CPU)",
+        "p50 / p99 ms",
+        "RSS MB",
+    ]
+    if scenario.name == "static":
+        header.insert(3, "MB/s")
+    rows = []
+    for variant in scenario.variants:
+        for peer in scenario.peers:
+            f = results.get((variant, peer))
+            if f is None:
+                continue
+            key = (scenario.ref_variant, peer) if scenario.ref_variant else (variant, ref)
+            base = results.get(key)
+            ms = [m for m in measurements if (m.variant, m.peer) == (variant, peer)]
+            clean = sum(1 for m in ms if not m.interfered and not m.failed)
+            note = "" if clean >= min(rounds, len(ms)) else f" ({clean}/{len(ms)} clean)"
+            row = [
+                f"{variant} / {peer}",
+                f"{f.rps:,.0f}{note}",
+                f"{f.rps / base.rps:.2f}" if base else "–",
+                f"{f.cpu_us:.1f}",
+                f"{f.eff / base.eff:.2f}" if base else "–",
+                f"{f.p50_ms:.2f} / {f.p99_ms:.2f}",
+                f"{f.rss_mb:.1f}",
+            ]
+            if scenario.name == "static":
+                row.insert(3, f"{f.mb_per_s:,.0f}")
+            rows.append(row)
+    title = f"#### {scenario.name}: {scenario.title} ({scenario.issue})"
+    return [title, "", *_table(header, rows), ""]
+
+
 def target_rows(scenario: Scenario, results: Results) -> list[list[str]]:
     rows = []
     for target in scenario.targets:

@@ -411,6 +411,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     started = time.monotonic()
     body: list[str] = []
+    compact: list[str] = []
     targets: list[list[str]] = []
     everything: list[Measurement] = []
     figures_json = {}
@@ -419,23 +420,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         figures, measurements = run_scenario(scenario, args, root, logs)
         everything += measurements
         body += report.scenario_tables(scenario, figures, measurements, args.rounds)
+        compact += report.compact_table(scenario, figures, measurements, args.rounds)
         targets += report.target_rows(scenario, figures)
         figures_json[scenario.name] = [
             {"variant": v, "peer": p, **dataclasses.asdict(f)} for (v, p), f in figures.items()
         ]
     if with_memory:
         print("memory: RSS before/after 100k requests", flush=True)
-        body += memory_check(args, root, logs)
+        memory = memory_check(args, root, logs)
+        body += memory
+        compact += ["#" + memory[0], *memory[1:]]
 
-    lines += ["### Targets", "", *report.targets_table(targets), ""] if targets else []
-    lines += body
     flagged = [m for m in everything if m.interfered or m.failed]
     lines += [
-        f"Took {(time.monotonic() - started) / 60:.1f} min; load average at the end "
+        f"- Took {(time.monotonic() - started) / 60:.1f} min; load average at the end "
         f"{os.getloadavg()[0]:.2f}; {len(flagged)} of {len(everything)} measurements flagged "
-        "(left out of the medians; see the raw table in the results file).",
+        "for other load on the machine (left out of the req/s medians; every measurement is "
+        "listed in the results file)",
         "",
     ]
+    lines += ["### Targets", "", *report.targets_table(targets), ""] if targets else []
+    summary = lines + compact
+    lines += body
     text = "\n".join(lines)
     print("\n" + text)
     (RESULTS / f"{name}.md").write_text(
@@ -455,7 +461,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             indent=1,
         )
     )
-    print(f"written: {RESULTS / name}.md and .json")
+    (RESULTS / f"{name}.summary.md").write_text("\n".join(summary) + "\n")
+    print(f"written: {RESULTS / name}.md, .summary.md (for the README) and .json")
     return 1 if any(m.failed for m in everything) else 0
 
 

@@ -216,6 +216,23 @@ def _p99_not_worse(num: tuple[str, str], den: tuple[str, str]) -> Compute:
     return compute
 
 
+def _tail_not_worse(num: tuple[str, str], den: tuple[str, str]) -> Compute:
+    """p99 ÷ p50 against the reference's: the tail's shape, apart from the throughput.
+
+    With a fixed number of connections every latency grows as throughput falls (Little's law),
+    so a slower server has a higher p99 even with no extra jitter.
+    """
+
+    def compute(results: Results, metric: str) -> tuple[float, bool] | None:
+        if num not in results or den not in results or metric != "rps":
+            return None
+        ours, ref = results[num], results[den]
+        value = (ours.p99_ms / ours.p50_ms) / (ref.p99_ms / ref.p50_ms)
+        return value, value <= 1.0
+
+    return compute
+
+
 def _layer_cost(peer: str, limit_us: float) -> Compute:
     """µs per pass-through layer: (time per mw10 request − time per hello request) / 10."""
 
@@ -302,6 +319,10 @@ def build(root: Path) -> list[Scenario]:
             Target(
                 "hello p99: koa-uvloop ÷ aiohttp-raw-uvloop ≤ 1",
                 _p99_not_worse(("hello", "koa-uvloop"), ("hello", "aiohttp-raw-uvloop")),
+            ),
+            Target(
+                "hello tail (p99 ÷ p50): koa ÷ aiohttp-raw ≤ 1",
+                _tail_not_worse(("hello", "koa"), ("hello", "aiohttp-raw")),
             ),
             Target(
                 "mw10 p99: koa ÷ aiohttp-raw hello ≤ 1",

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from aiohttp.abc import AbstractStreamWriter
+from aiohttp.helpers import rfc822_formatted_time
+from aiohttp.http import HttpVersion10, HttpVersion11
 from multidict import CIMultiDict
 
 from .errors import HttpError
@@ -163,7 +165,7 @@ async def respond(ctx: Context[Any]) -> web.StreamResponse:
         headers.popall("Content-Type", None)
         headers.popall("Content-Length", None)
         headers.popall("Transfer-Encoding", None)
-        return await _finish(ctx, _start(ctx, None))
+        return await _write_plain(ctx, None)
 
     head = ctx.req.method == "HEAD"
 
@@ -180,9 +182,9 @@ async def respond(ctx: Context[Any]) -> web.StreamResponse:
             headers.popall("Content-Type", None)
             headers.popall("Transfer-Encoding", None)
             headers["Content-Length"] = "0"
-            return await _finish(ctx, _start(ctx, None))
+            return await _write_plain(ctx, None)
         if head:
-            return await _finish(ctx, _start(ctx, None))
+            return await _write_plain(ctx, None)
         data = (response.message or str(status)).encode()
         headers["Content-Type"] = "text/plain; charset=utf-8"
         headers["Content-Length"] = str(len(data))
@@ -193,21 +195,96 @@ async def respond(ctx: Context[Any]) -> web.StreamResponse:
             response._body = None
             response._kind = KIND_NONE
             await aclose_stream(body)
-            return await _finish(ctx, _start(ctx, None))
+            return await _write_plain(ctx, None)
         return await _send_stream(ctx, body)
 
     if head:
         if "Content-Length" not in headers:
             headers["Content-Length"] = str(len(data))
-        return await _finish(ctx, _start(ctx, None))
-    # The common case, written out rather than through ``_finish`` (one coroutine less).
-    res = _start(ctx, data)
+        return await _write_plain(ctx, None)
+    return await _write_plain(ctx, data)
+
+
+class Written:
+    """What aiohttp gets back for a response koa wrote itself: already prepared and finished.
+
+    Building a ``web.Response`` costs more than the rest of a hello-world request in koa, so
+    bodies of known length (text, bytes, JSON, none) are written straight to the connection's
+    writer, with the header rules aiohttp applies (Date, Content-Length, Connection, no body
+    for HEAD, 1xx, 204 and 304). aiohttp only reads ``keep_alive`` from it and calls
+    ``prepare``/``write_eof``, which have nothing left to do.
+    """
+
+    __slots__ = ("body_bytes", "headers", "keep_alive", "reason", "status")
+
+    prepared = True
+    body_length = 0  # only tells "something was written" to Response.bytes_sent
+
+    def __init__(
+        self, status: int, reason: str, headers: CIMultiDict[str], keep_alive: bool, sent: int
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.keep_alive = keep_alive
+        self.body_bytes = sent
+
+    @property
+    def content_length(self) -> int | None:
+        value = self.headers.get("Content-Length")
+        return int(value) if value is not None and value.isdigit() else None
+
+    async def prepare(self, request: web.BaseRequest) -> None:
+        return None
+
+    async def write_eof(self, data: bytes = b"") -> None:
+        return None
+
+    def force_close(self) -> None:
+        self.keep_alive = False
+
+
+async def _write_plain(ctx: Context[Any], data: bytes | None) -> web.StreamResponse:
+    response = ctx.response
+    req = ctx.req
+    status = response._status
+    headers = response.headers
+    reason = response._message or STATUS_PHRASES.get(status) or "unknown"
+    method = req.method
+    # aiohttp's rules: no body for HEAD, 1xx, 204 and 304; a length unless it's implied.
+    no_body = status < 200 or status == 204 or status == 304 or method == "HEAD"
+    if "Content-Length" not in headers:
+        size = len(data) if data else 0
+        if size or (status != 304 and method != "HEAD"):
+            headers["Content-Length"] = str(size)
+    if status < 200 or status == 204 or status == 304:
+        headers.popall("Content-Length", None)
+    if no_body:
+        headers.popall("Transfer-Encoding", None)
+        data = None
+    if "Date" not in headers:
+        headers["Date"] = rfc822_formatted_time()
+    keep_alive = req.keep_alive
+    version = req.version
+    connection = headers.get("Connection")
+    if connection is None:
+        if keep_alive:
+            if version == HttpVersion10:
+                headers["Connection"] = "keep-alive"
+        elif version == HttpVersion11:
+            headers["Connection"] = "close"
+    elif connection.lower() == "close":
+        keep_alive = False
+    res = Written(status, reason, headers, keep_alive, len(data) if data else 0)
+    response.res = res  # type: ignore[assignment]
+    writer = req.writer
     try:
-        await res.prepare(ctx.req)
-        await res.write_eof()
+        await writer.write_headers(f"HTTP/{version[0]}.{version[1]} {status} {reason}", headers)
+        await writer.write_eof(data or b"")
     except ConnectionError:
         response.aborted = True
-    return res
+        res.body_bytes = 0
+    return res  # type: ignore[return-value]
 
 
 async def _send_file(ctx: Context[Any]) -> web.StreamResponse:

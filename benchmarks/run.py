@@ -348,7 +348,13 @@ def machine_notes() -> list[str]:
         except importlib.metadata.PackageNotFoundError:
             versions.append(f"{dist} (not installed)")
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()
+    commit = subprocess.run(
+        ["git", "-C", str(HERE), "log", "-1", "--format=%h %cd", "--date=format:%H:%M"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     return [
+        f"- Code: commit {commit or 'unknown'} (UTC time of the commit)",
         f"- Machine: {os.cpu_count()} × {cpu}, {mem_gb:.0f} GiB, Linux {platform.release()}; "
         f"load average at start {os.getloadavg()[0]:.2f}",
         f"- Python {platform.python_version()}; {', '.join(versions)}; "

@@ -421,9 +421,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     targets: list[list[str]] = []
     everything: list[Measurement] = []
     figures_json = {}
+    broken: list[str] = []
     for scenario in runnable:
         print(f"{scenario.name}: {scenario.title}", flush=True)
-        figures, measurements = run_scenario(scenario, args, root, logs)
+        try:
+            figures, measurements = run_scenario(scenario, args, root, logs)
+        except RuntimeError as err:  # a server that does not start: report it, go on
+            print(f"  {scenario.name} FAILED: {err}", flush=True)
+            broken.append(f"{scenario.name}: {str(err).splitlines()[0]}")
+            continue
         everything += measurements
         body += report.scenario_tables(scenario, figures, measurements, args.rounds)
         compact += report.compact_table(scenario, figures, measurements, args.rounds)
@@ -445,6 +451,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "listed in the results file)",
         "",
     ]
+    if broken:
+        lines += [f"- **Failed**: {'; '.join(broken)}", ""]
     lines += ["### Targets", "", *report.targets_table(targets), ""] if targets else []
     summary = lines + compact
     lines += body
@@ -469,7 +477,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     (RESULTS / f"{name}.summary.md").write_text("\n".join(summary) + "\n")
     print(f"written: {RESULTS / name}.md, .summary.md (for the README) and .json")
-    return 1 if any(m.failed for m in everything) else 0
+    return 1 if broken or any(m.failed for m in everything) else 0
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@
 - static files under ``/data`` from ``examples/data/``;
 - koa-logger, koa-bodyparser and a timing middleware that sets ``X-Response-Time``.
 
-Run it with ``hatch run example`` (or ``python examples/app.py --port 8080``); the README lists
-curl lines with their output. This is the 2014 ``koa`` seed's ``example_server.py``, redone.
+Run it with ``hatch run example`` (``hatch run example --port 8080`` for another port); the
+README lists curl lines with their output. This is the 2014 ``koa`` seed's
+``example_server.py``, redone.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """App composition: two apps built on their own, mounted into one with koa-mount.
 
-Run it with ``python examples/composition.py``, then::
+Run it with ``hatch run python examples/composition.py``, then::
 
     curl -i http://127.0.0.1:3000/blog          # the blog app sees ctx.path == "/"
     curl -i http://127.0.0.1:3000/blog/hello    # ... and "/hello"

@@ -1,6 +1,6 @@
 """Cookies: a signed visit counter, with key rotation.
 
-Run it with ``python examples/cookies.py``, then::
+Run it with ``hatch run python examples/cookies.py``, then::
 
     curl -i -c jar -b jar http://127.0.0.1:3000/      # "1 visit", sets views and views.sig
     curl -i -c jar -b jar http://127.0.0.1:3000/      # "2 visits"

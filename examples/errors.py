@@ -1,6 +1,6 @@
 """Errors: ``ctx.throw``, ``ctx.assert_``, a crash, and a middleware that answers JSON.
 
-Run it with ``python examples/errors.py``, then::
+Run it with ``hatch run python examples/errors.py``, then::
 
     curl -i http://127.0.0.1:3000/throw          # 403 with the message (statuses < 500 are exposed)
     curl -i http://127.0.0.1:3000/hello          # 400 "name is required"

@@ -1,6 +1,6 @@
 """Hello world: the smallest Koa app.
 
-Run it with ``python examples/hello.py`` and open http://127.0.0.1:3000.
+Run it with ``hatch run python examples/hello.py`` and open http://127.0.0.1:3000.
 """
 
 from __future__ import annotations

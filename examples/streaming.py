@@ -1,6 +1,6 @@
 """Streaming: an async generator as the body, and server-sent events.
 
-Run it with ``python examples/streaming.py``, then::
+Run it with ``hatch run python examples/streaming.py``, then::
 
     curl -N http://127.0.0.1:3000/count?to=3     # 1, 2, 3, one line a second (chunked)
     curl -N http://127.0.0.1:3000/events         # server-sent events, one a second

@@ -1,6 +1,6 @@
 """Typed state and typed context: mypy checks ``ctx.state["user"]`` and ``ctx.db``.
 
-Run it with ``python examples/typed_context.py``, then::
+Run it with ``hatch run python examples/typed_context.py``, then::
 
     curl -i http://127.0.0.1:3000/me                                   # 401
     curl -i -H 'Authorization: Bearer t0k3n' http://127.0.0.1:3000/me  # {"user":"tobi",...}

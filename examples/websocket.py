@@ -1,7 +1,7 @@
 """A WebSocket echo server: aiohttp's ``WebSocketResponse`` through ``ctx.respond = False``.
 
-Run it with ``python examples/websocket.py`` and open http://127.0.0.1:3000 (a page that
-connects to ``/ws``), or use any WebSocket client on ``ws://127.0.0.1:3000/ws``.
+Run it with ``hatch run python examples/websocket.py`` and open http://127.0.0.1:3000 (a page
+that connects to ``/ws``), or use any WebSocket client on ``ws://127.0.0.1:3000/ws``.
 
 ``ctx.respond = False`` tells Koa that the middleware answered the request itself: Koa hands
 the prepared response (here the WebSocket) to aiohttp untouched. Middleware above this one

@@ -1,6 +1,6 @@
 """Using koa-request-id: every response and every log line carries the request's ID.
 
-Run it with ``python examples/koa-request-id/example.py``, then::
+Run it with ``hatch run python examples/koa-request-id/example.py``, then::
 
     curl -i http://127.0.0.1:3000/                              # a fresh ID
     curl -i -H 'X-Request-Id: abc-123' http://127.0.0.1:3000/   # the caller's ID is kept

@@ -126,5 +126,8 @@ if __name__ == "__main__":
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3000)
     args = parser.parse_args()
-    print(f"listening on http://{args.host}:{args.port}", flush=True)
-    app.listen(args.port, args.host)
+    app.listen(
+        args.port,
+        args.host,
+        callback=lambda server: print(f"listening on {server.url}", flush=True),
+    )

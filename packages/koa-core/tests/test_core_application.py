@@ -335,3 +335,41 @@ async def test_a_custom_compose_builds_the_onion() -> None:
         res = await client.get("/")
         assert await res.text() == "composed"
     assert seen == [1]
+
+
+def test_listen_calls_back_once_the_port_is_bound(tmp_path: Any) -> None:
+    script = tmp_path / "serve.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import urllib.request
+            import os, signal
+            from koa.core import Koa
+
+            app = Koa()
+
+            async def hello(ctx, next):
+                ctx.body = "bound"
+
+            app.use(hello)
+
+            def ready(server):
+                # The port is bound now: a request would be accepted.
+                print("ready", server.url, flush=True)
+                os.kill(os.getpid(), signal.SIGTERM)
+
+            app.listen(0, callback=ready)
+            print("stopped", flush=True)
+            """
+        )
+    )
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("ready http://127.0.0.1:")
+    assert not lines[0].endswith(":0")
+    assert lines[-1] == "stopped"

@@ -314,11 +314,23 @@ class Koa(Generic[ContextT]):
         await server.start()
         return server
 
-    def listen(self, port: int = 3000, host: str = "127.0.0.1", **server_options: Any) -> None:
-        """Serve until SIGINT or SIGTERM, then stop accepting and let requests finish."""
+    def listen(
+        self,
+        port: int = 3000,
+        host: str = "127.0.0.1",
+        callback: Callable[[Server], object] | None = None,
+        **server_options: Any,
+    ) -> None:
+        """Serve until SIGINT or SIGTERM, then stop accepting and let requests finish.
+
+        ``callback(server)`` runs once the port is bound (``server.url`` is where to go), as
+        Koa's ``app.listen(port, callback)``::
+
+            app.listen(3000, callback=lambda server: print(f"listening on {server.url}"))
+        """
         from .server import run
 
-        run(self, host=host, port=port, **server_options)
+        run(self, host=host, port=port, callback=callback, **server_options)
 
     def to_json(self) -> dict[str, Any]:
         """``{"subdomain_offset", "proxy", "env"}``."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -125,7 +126,14 @@ class Server:
         await self.close()
 
 
-async def serve_until_signalled(app: Koa[Any], *, host: str, port: int, **options: Any) -> None:
+async def serve_until_signalled(
+    app: Koa[Any],
+    *,
+    host: str,
+    port: int,
+    callback: Callable[[Server], object] | None = None,
+    **options: Any,
+) -> None:
     """Serve ``app`` until SIGINT or SIGTERM, then shut down gracefully."""
     server = Server(app, host=host, port=port, **options)
     await server.start()
@@ -136,12 +144,21 @@ async def serve_until_signalled(app: Koa[Any], *, host: str, port: int, **option
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):  # pragma: no cover - non-POSIX loops
             signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
+    if callback is not None:
+        callback(server)
     try:
         await stop.wait()
     finally:
         await server.close()
 
 
-def run(app: Koa[Any], *, host: str, port: int, **options: Any) -> None:
+def run(
+    app: Koa[Any],
+    *,
+    host: str,
+    port: int,
+    callback: Callable[[Server], object] | None = None,
+    **options: Any,
+) -> None:
     """``app.listen()``: run an event loop and serve until a signal arrives."""
-    asyncio.run(serve_until_signalled(app, host=host, port=port, **options))
+    asyncio.run(serve_until_signalled(app, host=host, port=port, callback=callback, **options))

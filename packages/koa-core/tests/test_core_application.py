@@ -373,3 +373,48 @@ def test_listen_calls_back_once_the_port_is_bound(tmp_path: Any) -> None:
     assert lines[0].startswith("ready http://127.0.0.1:")
     assert not lines[0].endswith(":0")
     assert lines[-1] == "stopped"
+
+
+_LISTEN_ON_LOOP = """
+import asyncio, os, signal, sys, urllib.request
+from koa.core import Koa
+
+app = Koa()
+
+async def hello(ctx, next):
+    ctx.body = type(asyncio.get_running_loop()).__module__
+
+app.use(hello)
+
+def ready(server):
+    async def fetch():
+        loop = asyncio.get_running_loop()
+        body = await loop.run_in_executor(
+            None, lambda: urllib.request.urlopen(server.url + "/", timeout=10).read()
+        )
+        print("served by", body.decode(), flush=True)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    asyncio.get_running_loop().create_task(fetch())
+
+app.listen(0, callback=ready, loop=sys.argv[1])
+"""
+
+
+@pytest.mark.parametrize(("loop", "module"), [("asyncio", "asyncio"), ("uvloop", "uvloop")])
+def test_listen_runs_on_the_chosen_event_loop(tmp_path: Any, loop: str, module: str) -> None:
+    import subprocess
+
+    script = tmp_path / "serve.py"
+    script.write_text(_LISTEN_ON_LOOP)
+    done = subprocess.run(
+        [sys.executable, str(script), loop], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[:2] == ["served", "by"]
+    assert done.stdout.split()[2].startswith(module)
+
+
+def test_listen_refuses_an_unknown_loop() -> None:
+    with pytest.raises(ValueError, match="loop must be 'asyncio' or 'uvloop'"):
+        Koa().listen(0, loop="trio")  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeAlias, TypeVar, overload
 
-from koa.core import Context, Koa, Middleware, Next, compose
+from koa.core import Context, Koa, Middleware, Next, Request, compose
 
 C = TypeVar("C", bound=Context[Any])
 
@@ -24,6 +24,8 @@ MountedMiddleware: TypeAlias = Callable[[C, Next], Awaitable[None]]
 
 # A prefix is compared with the raw request path, so it must look like one.
 _FORBIDDEN_IN_PREFIX = frozenset("?#") | frozenset(map(chr, range(0x21))) | {"\x7f"}
+# What may follow a prefix in a request target when the path is exactly the prefix.
+_PATH_ENDS = frozenset(("", "?", "#"))
 
 
 @overload
@@ -59,11 +61,15 @@ def mount(prefix: Any, app: Any = None, /) -> MountedMiddleware[Any]:
         raise TypeError(f"mount path must be a string, not {type(prefix).__name__}")
     _check_prefix(prefix)
 
-    downstream = _downstream(app)
     base = prefix.rstrip("/")
+    if isinstance(app, Koa):
+        if not base:
+            return _app_runner(app)
+        return _mounted(base, prefix.endswith("/"), None, app)
+    downstream = _downstream(app)
     if not base:
         return downstream
-    return _mounted(base, prefix.endswith("/"), downstream)
+    return _mounted(base, prefix.endswith("/"), downstream, None)
 
 
 def _check_prefix(prefix: str) -> None:
@@ -76,8 +82,6 @@ def _check_prefix(prefix: str) -> None:
 
 def _downstream(app: Any) -> MountedMiddleware[Any]:
     """The middleware that runs inside the mount."""
-    if isinstance(app, Koa):
-        return _app_runner(app)
     if isinstance(app, (str, bytes)):
         raise TypeError(f"mount() takes a Koa app, a middleware or a list, not {app!r}")
     if isinstance(app, Sequence):
@@ -105,6 +109,9 @@ def _awaiting(fn: Callable[[Any, Next], Awaitable[None] | None]) -> MountedMiddl
 
 def _app_runner(app: Koa[Any]) -> MountedMiddleware[Any]:
     """Run ``app``'s middleware list as it is now, and tell ``app``'s listeners of errors.
+
+    This is ``mount("/", app)``, which has no path to handle; ``_mounted`` does the same
+    inline for a prefix.
 
     The chain is composed again only when ``app.middleware`` changed since the last request
     (one list comparison per request, identity-first), so ``app.use()`` after mounting works.
@@ -161,45 +168,167 @@ def _report(app: Koa[Any], err: BaseException, ctx: Any) -> None:
     app.emit("error", err, ctx)
 
 
-def _mounted(
-    base: str, trailing_slash: bool, downstream: MountedMiddleware[Any]
-) -> MountedMiddleware[Any]:
-    """The prefix matcher around ``downstream`` (``base`` has no trailing slash)."""
+class _Stay:
+    """One request's stay in a mount: its target and mount path inside and outside.
+
+    While nothing inside changes the target, crossing the mount's edge swaps two strings
+    (``outer_url`` and ``inner_url``, the outer target with the prefix cut off). Otherwise,
+    or when a cut would not give what setting ``ctx.path`` gives (``inner_url`` is then
+    ``None``), ``ctx.path`` is set, as koa-mount does, keeping the query of the moment.
+    """
+
+    __slots__ = (
+        "ctx",
+        "inner_mount",
+        "inner_path",
+        "inner_url",
+        "next",
+        "outer_mount",
+        "outer_path",
+        "outer_url",
+        "passed",
+        "request",
+    )
+    ctx: Any
+    request: Request
+    next: Next
+    outer_url: str
+    inner_url: str | None
+    outer_path: str | None  # None: the path of outer_url (an origin-form target)
+    inner_path: str | None
+    outer_mount: str | None
+    inner_mount: str
+    passed: BaseException | None
+
+    def inside(self) -> None:
+        request = self.request
+        inner_url = self.inner_url
+        if inner_url is not None and request.url == self.outer_url:
+            request.url = inner_url
+        else:
+            self.ctx.path = self.inner_path or _path_of(inner_url or "/")
+        self.ctx.mount_path = self.inner_mount
+
+    def outside(self) -> None:
+        request = self.request
+        if request.url == self.inner_url:
+            request.url = self.outer_url
+        else:
+            self.ctx.path = self.outer_path or _path_of(self.outer_url)
+        self.ctx.mount_path = self.outer_mount
+
+    async def upstream(self) -> None:
+        """The ``next`` handed inside: the parent's downstream, in the parent's view."""
+        self.outside()
+        try:
+            await self.next()
+        except BaseException as err:
+            # Errors from the parent's downstream travel back through the mount; only those
+            # the mounted app raised itself are its own.
+            self.passed = err
+            raise
+        finally:
+            self.inside()
+
+
+def _path_of(target: str) -> str:
+    """The path of an origin-form request target (what ``ctx.path`` reads from it)."""
+    return target.partition("#")[0].partition("?")[0]
+
+
+def _inner_path(outer: str, base: str, trailing_slash: bool) -> str | None:
+    """The path inside a mount at ``base`` for ``outer``; ``None`` when it does not match."""
     size = len(base)
+    if not outer.startswith(base):
+        return None
+    if len(outer) == size:
+        return None if trailing_slash else "/"
+    return outer[size:] if outer[size] == "/" else None
+
+
+def _mounted(
+    base: str, trailing_slash: bool, downstream: MountedMiddleware[Any] | None, app: Koa[Any] | None
+) -> MountedMiddleware[Any]:
+    """The prefix matcher around ``downstream``, or around ``app``'s current middleware.
+
+    ``base`` has no trailing slash. For an app, its chain is composed again only when
+    ``app.middleware`` changed since the last request, and errors it raises itself are
+    reported to its listeners (see ``_app_runner``); both are done here rather than in a
+    layer of their own, which would cost a coroutine and a closure per request.
+    """
+    size = len(base)
+    snapshot: list[Any] = [] if app is None else list(app.middleware)
+    composed: MountedMiddleware[Any] = compose(snapshot) if downstream is None else downstream
 
     async def mounted(ctx: Any, next: Next) -> None:
-        prev = ctx.path
-        # One comparison for the common miss; then the segment boundary.
-        if not prev.startswith(base):
-            return await next()
-        if len(prev) == size:
-            if trailing_slash:
+        nonlocal snapshot, composed
+        request: Request = ctx.request
+        url = request.url
+        inner_url: str | None
+        outer_path = inner_path = None
+        # The target is matched rather than ctx.path, which would parse it. The common miss
+        # costs one comparison; then the character after the prefix says where the path goes.
+        if url.startswith(base):
+            after = url[size : size + 1]
+            if after == "/":
+                inner_url = url[size:]
+            elif after in _PATH_ENDS and not trailing_slash:
+                inner_url = "/" + url[size:]
+            else:
                 return await next()
-            path = "/"
-        elif prev[size] == "/":
-            path = prev[size:]
-        else:
+            if "?" in url and (url[-1] == "?" or "?#" in url):
+                # An empty query, which ctx.path's setter drops: cutting would keep it.
+                outer_path = _path_of(url)
+                inner_path = outer_path[size:] or "/"
+                inner_url = None
+        elif url[:1] == "/":
             return await next()
+        else:  # an absolute-form target (GET http://host/path): match its path
+            outer_path = ctx.path
+            inner_path = _inner_path(outer_path, base, trailing_slash)
+            if inner_path is None:
+                return await next()
+            inner_url = None
 
-        prev_mount = ctx.mount_path
-        mount_path = base if prev_mount is None else prev_mount + base
+        if app is not None:
+            middleware = app.middleware
+            if middleware != snapshot:
+                snapshot = list(middleware)
+                composed = compose(snapshot)
+        run = composed
 
-        async def upstream() -> None:
-            ctx.path = prev
-            ctx.mount_path = prev_mount
-            try:
-                await next()
-            finally:
-                ctx.path = path
-                ctx.mount_path = mount_path
-
-        ctx.path = path
-        ctx.mount_path = mount_path
+        outer_mount = ctx.mount_path
+        inner_mount = base if outer_mount is None else outer_mount + base
+        stay = _Stay()
+        stay.ctx = ctx
+        stay.request = request
+        stay.next = next
+        stay.outer_url = url
+        stay.inner_url = inner_url
+        stay.outer_path = outer_path
+        stay.inner_path = inner_path
+        stay.outer_mount = outer_mount
+        stay.inner_mount = inner_mount
+        stay.passed = None
+        if inner_url is None:
+            ctx.path = inner_path
+        else:
+            request.url = inner_url
+        ctx.mount_path = inner_mount
         try:
-            await downstream(ctx, upstream)
+            await run(ctx, stay.upstream)
+        except Exception as err:
+            if app is not None and err is not stay.passed:
+                _report(app, err, ctx)
+            raise
         finally:
-            ctx.path = prev
-            ctx.mount_path = prev_mount
+            stay.passed = None  # no cycle through the traceback
+            # stay.outside(), inlined for the common case.
+            if inner_url is not None and request.url == inner_url:
+                request.url = url
+            else:
+                stay.outside()
+            ctx.mount_path = outer_mount
 
     mounted.__qualname__ = mounted.__name__ = f"mount({base!r})"
     return mounted

@@ -135,3 +135,27 @@ def test_match_reports_path_and_method_layers() -> None:
     assert [layer.methods for layer in found.path_and_method] == [(), ("POST",)]
     assert found.route is True
     assert router.match("/a", "GET").route is False
+
+
+async def test_params_merge_across_routers_and_are_per_request() -> None:
+    first = Router()
+    first.get("/o/:org/u/:user", lambda ctx, next: next())
+    second = Router()
+
+    def show(ctx: Context, next: Next) -> None:
+        ctx.body = {"params": ctx.params, "captures": ctx.captures, "route": ctx.matched_route}
+
+    second.get("/o/:o2/u/:u2", show)
+    app: Koa = Koa()
+    app.use(first.routes()).use(second.routes())
+    async with TestClient(app) as client:
+        assert await (await client.get("/o/a%20b/u/7")).json() == {
+            "params": {"org": "a b", "user": "7", "o2": "a b", "u2": "7"},
+            "captures": ["a%20b", "7"],
+            "route": "/o/:o2/u/:u2",
+        }
+        assert await (await client.get("/o/x/u/y")).json() == {
+            "params": {"org": "x", "user": "y", "o2": "x", "u2": "y"},
+            "captures": ["x", "y"],
+            "route": "/o/:o2/u/:u2",
+        }

@@ -50,7 +50,7 @@ class _ParamMiddleware:
 
     def __call__(self, ctx: Any, next: Next) -> Awaitable[None] | None:
         handler = self.handler
-        done: set[ParamHandler] | None = ctx.__dict__.get("_router_params_done")
+        done: set[ParamHandler] | None = getattr(ctx, "_router_params_done", None)
         if done is None:
             done = ctx._router_params_done = set()
         elif handler in done:
@@ -116,6 +116,7 @@ class Layer:
         "path",
         "route_path",
         "sensitive",
+        "single",
         "stack",
         "strict",
     )
@@ -165,6 +166,8 @@ class Layer:
         chain: list[Middleware[Any]] = [_ParamMiddleware(h) for h in handlers]
         chain.extend(self.stack)
         self._chain = chain
+        #: The one middleware when the chain has no other (the router calls it directly).
+        self.single: Middleware[Any] | None = chain[0] if len(chain) == 1 else None
         # Composed on first use: an index of 10,000 routes should not compose 10,000 chains
         # before the first request can be answered.
         self.composed: ComposedMiddleware[Any] = self._compose_and_run

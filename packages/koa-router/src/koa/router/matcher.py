@@ -122,60 +122,6 @@ class _Tree:
             if not layer.strict:
                 node.trail.append(entry)
 
-    def walk(
-        self,
-        node: _Node,
-        segs: list[str],
-        keys: list[str],
-        i: int,
-        caps: tuple[str, ...],
-        out: list[Hit],
-    ) -> None:
-        """Collect the entries reachable from ``node`` for ``segs[i:]`` into ``out``.
-
-        Loops down while the path has a single way on and recurses only where it branches
-        (a static child and a parameter edge both fit, for example).
-        """
-        n = len(segs)
-        while True:
-            if node.prefix:
-                for ordinal, alt, layer, names in node.prefix:
-                    out.append((ordinal, alt, layer, caps, names))
-            if i == n:
-                for ordinal, alt, layer, names in node.end:
-                    out.append((ordinal, alt, layer, caps, names))
-                return
-            seg = segs[i]
-            if node.trail and not seg and i == n - 1:
-                for ordinal, alt, layer, names in node.trail:
-                    out.append((ordinal, alt, layer, caps, names))
-            if node.wild:
-                rest = "/".join(segs[i:])
-                if rest:
-                    for ordinal, alt, layer, names in node.wild:
-                        out.append((ordinal, alt, layer, (*caps, rest), names))
-            child = node.static.get(keys[i]) if node.static else None
-            params = node.params
-            if not params or not seg:
-                if child is None:
-                    return
-                node = child
-                i += 1
-                continue
-            if child is not None:
-                self.walk(child, segs, keys, i + 1, caps, out)
-            if len(params) == 1:
-                constraint, _source, node = params[0]
-                if constraint is not None and not constraint.fullmatch(seg):
-                    return
-                caps = (*caps, seg)
-                i += 1
-                continue
-            for constraint, _source, edge in params:
-                if constraint is None or constraint.fullmatch(seg):
-                    self.walk(edge, segs, keys, i + 1, (*caps, seg), out)
-            return
-
 
 class RouteIndex:
     """Every layer of a router (nested routers flattened), indexed for ``match``."""
@@ -219,15 +165,67 @@ class RouteIndex:
         if trees and path[:1] == "/":
             rest = path[1:]
             segs = rest.split("/")
+            n = len(segs)
             lowered: list[str] | None = None
             for tree in trees:
                 if tree.sensitive:
-                    tree.walk(tree.root, segs, segs, 0, (), out)
+                    keys = segs
                 else:
                     if lowered is None:
                         # lower() never makes or removes a "/", so the segments line up.
                         lowered = rest.lower().split("/")
-                    tree.walk(tree.root, segs, lowered, 0, (), out)
+                    keys = lowered
+                # One loop, no call per segment: it goes down while the path has a single way
+                # on and keeps the other branches (a static child and a parameter edge can both
+                # fit) on ``pending``. The order of hits does not matter: they are sorted below.
+                node = tree.root
+                i = 0
+                caps: tuple[str, ...] = ()
+                pending: list[tuple[_Node, int, tuple[str, ...]]] | None = None
+                while True:
+                    if node.prefix:
+                        for ordinal, alt, layer, names in node.prefix:
+                            out.append((ordinal, alt, layer, caps, names))
+                    if i == n:
+                        for ordinal, alt, layer, names in node.end:
+                            out.append((ordinal, alt, layer, caps, names))
+                    else:
+                        seg = segs[i]
+                        if node.trail and not seg and i == n - 1:
+                            for ordinal, alt, layer, names in node.trail:
+                                out.append((ordinal, alt, layer, caps, names))
+                        if node.wild:
+                            tail = "/".join(segs[i:])
+                            if tail:
+                                for ordinal, alt, layer, names in node.wild:
+                                    out.append((ordinal, alt, layer, (*caps, tail), names))
+                        child = node.static.get(keys[i]) if node.static else None
+                        params = node.params
+                        if params and seg:
+                            if child is not None:
+                                if pending is None:
+                                    pending = []
+                                pending.append((child, i + 1, caps))
+                            if len(params) == 1:
+                                constraint, _source, edge = params[0]
+                                if constraint is None or constraint.fullmatch(seg):
+                                    node = edge
+                                    i += 1
+                                    caps = (*caps, seg)
+                                    continue
+                            else:
+                                for constraint, _source, edge in params:
+                                    if constraint is None or constraint.fullmatch(seg):
+                                        if pending is None:
+                                            pending = []
+                                        pending.append((edge, i + 1, (*caps, seg)))
+                        elif child is not None:
+                            node = child
+                            i += 1
+                            continue
+                    if not pending:
+                        break
+                    node, i, caps = pending.pop()
         for layer in self._fallback:
             m = layer._match(path)
             if m is not None:

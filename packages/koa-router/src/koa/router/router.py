@@ -16,7 +16,7 @@ from typing import Any, Literal, TypeAlias, TypeVar, overload
 
 from koa.core import ComposedMiddleware, HttpError, Middleware, Next, compose
 
-from .layer import Layer, ParamFn, ParamHandler
+from .layer import Layer, ParamFn, ParamHandler, decode_param
 from .matcher import Hit, RouteIndex
 from .path import Token, build_url, concat, parse
 
@@ -92,7 +92,7 @@ class _Mount:
 
 
 class _MethodPlan:
-    __slots__ = ("final", "route", "runs", "selected")
+    __slots__ = ("final", "only", "route", "runs", "selected")
 
     def __init__(
         self,
@@ -105,6 +105,8 @@ class _MethodPlan:
         self.runs = runs  # every layer matching path and method
         self.selected = selected  # those that run (exclusive drops some routes)
         self.final = final
+        #: The hit to run when it is the only one (the route itself), else -1.
+        self.only = selected[0] if len(selected) == 1 else -1
 
 
 class _Plan:
@@ -160,8 +162,11 @@ class _Done:
         yield
 
 
+_DONE = _Done()
+
+
 def _no_next() -> Awaitable[None]:
-    return _Done()
+    return _DONE
 
 
 class RouterMiddleware:
@@ -331,7 +336,9 @@ class Router:
         self._not_found: list[Middleware[Any]] = []
         self._not_found_chain: ComposedMiddleware[Any] | None = None
         self._index: RouteIndex | None = None
-        self._plans: dict[tuple[Layer, ...], _Plan] = {}
+        # Keyed by the matched layers; by the layer itself when only one matched (no tuple
+        # to build and hash on the common path).
+        self._plans: dict[Layer | tuple[Layer, ...], _Plan] = {}
         self._host_check = self._make_host_check(host)
         if prefix:
             self.prefix(prefix)
@@ -553,7 +560,8 @@ class Router:
         """The layers matching ``path`` (``.path``), those matching the method too
         (``.path_and_method``) and whether a route (not only ``use`` middleware) matched."""
         hits = self._current_index().match(path)
-        plan = self._plans.get(key := tuple([hit[2] for hit in hits])) or self._plan_for(key)
+        key = tuple([hit[2] for hit in hits])
+        plan = self._plans.get(key) or self._plan_for(key, key)
         method_plan = plan.methods.get(method) or self._method_plan(plan, method)
         layers = plan.layers
         return RouteMatch(list(layers), [layers[i] for i in method_plan.runs], method_plan.route)
@@ -587,7 +595,7 @@ class Router:
 
         async def allowed_methods(ctx: Any, next: Next) -> None:
             await next()
-            allow: tuple[str, ...] | None = ctx.__dict__.get("_router_allow")
+            allow: tuple[str, ...] | None = getattr(ctx, "_router_allow", None)
             if allow is None or ctx.status != 404:
                 return
             method = ctx.method.upper()
@@ -629,49 +637,78 @@ class Router:
             index = self._current_index()
         hits = index.match(path)
         plans = self._plans
-        key = tuple([hit[2] for hit in hits])
-        plan = plans.get(key)
-        if plan is None:
-            plan = self._plan_for(key)
+        if len(hits) == 1:
+            layer = hits[0][2]
+            plan = plans.get(layer)
+            if plan is None:
+                plan = self._plan_for(layer, (layer,))
+        else:
+            key = tuple([hit[2] for hit in hits])
+            plan = plans.get(key)
+            if plan is None:
+                plan = self._plan_for(key, key)
         method = ctx.method
         method_plan = plan.methods.get(method)
         if method_plan is None:
             method_plan = self._method_plan(plan, method)
 
-        state = ctx.__dict__
-        allow = state.get("_router_allow")
+        # Attributes, not ctx.__dict__ writes: on 3.11 touching __dict__ turns the context's
+        # inline attribute values into a dict, which costs more than these stores.
+        allow = getattr(ctx, "_router_allow", None)
         if allow is None:
-            state["_router_allow"] = plan.allow
-            state["matched"] = list(plan.layers)
+            ctx._router_allow = plan.allow
+            ctx.matched = list(plan.layers)
         else:
-            state["_router_allow"] = allow + tuple([m for m in plan.allow if m not in allow])
-            state["matched"].extend(plan.layers)
+            ctx._router_allow = allow + tuple([m for m in plan.allow if m not in allow])
+            ctx.matched.extend(plan.layers)
         ctx.router = self
-        state["route_matched"] = method_plan.route
         if not method_plan.route:
+            ctx.route_matched = False
             not_found = self._not_found_chain
             if not_found is not None:
                 return not_found(ctx, next)
             return next()
-        selected = method_plan.selected
-        if len(selected) == 1:
-            # The route itself: enter() sets matched_route and matched_route_name.
-            _ordinal, _alt, layer, caps, names = hits[selected[0]]
-            layer.enter(ctx, caps, names)
-            return layer.composed(ctx, next)
+        ctx.route_matched = True
         final = method_plan.final
         assert final is not None
         ctx.matched_route = final.route_path
         ctx.matched_route_name = final.name
-        return _Chain(ctx, [hits[i] for i in selected], next).run()
+        only = method_plan.only
+        if only < 0:
+            return _Chain(ctx, [hits[i] for i in method_plan.selected], next).run()
+        # The route alone: Layer.enter inlined.
+        _ordinal, _alt, layer, caps, names = hits[only]
+        ctx.router_path = final.route_path
+        ctx.router_name = final.name
+        ctx.captures = list(caps)
+        if names:
+            old = ctx.params
+            params = dict(old) if old else {}
+            if "%" in path or "" in names or "" in caps:
+                # Escapes to decode, an unnamed regex group or a group that took no part.
+                for name, raw in zip(names, caps, strict=False):
+                    if name and raw:
+                        params[name] = decode_param(raw)
+            elif len(names) == 1 == len(caps):
+                params[names[0]] = caps[0]
+            else:
+                for name, raw in zip(names, caps, strict=False):
+                    params[name] = raw
+            ctx.params = params
+        fn = layer.single
+        if fn is None:
+            return layer.composed(ctx, next)
+        # One middleware: called directly, without a composed onion of its own.
+        result = fn(ctx, next)
+        return _DONE if result is None else result
 
-    def _plan_for(self, key: tuple[Layer, ...]) -> _Plan:
+    def _plan_for(self, key: Layer | tuple[Layer, ...], layers: tuple[Layer, ...]) -> _Plan:
         plans = self._plans
         plan = plans.get(key)
         if plan is None:
             if len(plans) >= _PLAN_CACHE_LIMIT:
                 plans.clear()
-            plan = plans[key] = _Plan(key)
+            plan = plans[key] = _Plan(layers)
         return plan
 
     def _method_plan(self, plan: _Plan, method: str) -> _MethodPlan:

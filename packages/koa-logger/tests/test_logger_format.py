@@ -6,7 +6,13 @@ The expected values were printed by node with koa-logger 4's own dependencies.
 from __future__ import annotations
 
 import pytest
-from koa.logger.formatting import format_length, format_time, printable
+from koa.logger.formatting import (
+    LENGTHS_UNDER_1KB,
+    TIMES_UNDER_A_SECOND,
+    format_length,
+    format_time,
+    printable,
+)
 
 
 @pytest.mark.parametrize(
@@ -57,6 +63,12 @@ def test_time_is_milliseconds_under_ten_seconds_then_seconds(elapsed_ms: int, te
 )
 def test_length_is_formatted_like_the_bytes_package(size: int | None, text: str) -> None:
     assert format_length(size) == text
+
+
+def test_the_precomputed_times_and_lengths_are_the_formatted_ones() -> None:
+    # The middleware looks these up instead of formatting the common values per request.
+    assert list(TIMES_UNDER_A_SECOND) == [format_time(ms) for ms in range(1000)]
+    assert list(LENGTHS_UNDER_1KB) == [format_length(size) for size in range(1024)]
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,11 @@ def format_length(size: int | None) -> str:
     return text.rstrip("0").rstrip(".") + unit
 
 
+# What most requests log, formatted once: times under a second, sizes under a kilobyte.
+TIMES_UNDER_A_SECOND = tuple(f"{ms}ms" for ms in range(1000))
+LENGTHS_UNDER_1KB = ("-", *(f"{size}b" for size in range(1, 1024)))
+
+
 def printable(text: str) -> str:
     """``text`` with control and other invisible characters escaped (``\\x1b``, ``\\u202e``).
 

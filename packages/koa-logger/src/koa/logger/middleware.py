@@ -17,7 +17,13 @@ from typing import Any, TypeAlias
 from koa.core import STATUS_PHRASES, Context, Next
 
 from .colors import COLORED, PLAIN, Formats, color_wanted, status_class
-from .formatting import format_length, format_time, printable
+from .formatting import (
+    LENGTHS_UNDER_1KB,
+    TIMES_UNDER_A_SECOND,
+    format_length,
+    format_time,
+    printable,
+)
 
 LogArgs: TypeAlias = "tuple[str, str, str] | tuple[str, str, str, int, str, str]"
 """What a transporter receives besides the line: ``(format, method, url)`` for ``<--`` lines,
@@ -29,7 +35,7 @@ Transporter: TypeAlias = Callable[[str, LogArgs], object]
 LoggerMiddleware: TypeAlias = Callable[[Context[Any], Next], Awaitable[None]]
 
 _EMPTY_STATUSES = frozenset((204, 205, 304))
-_perf_counter = time.perf_counter
+_perf_counter_ns = time.perf_counter_ns
 
 
 def logger(
@@ -73,18 +79,29 @@ def logger(
         return _middleware(formats, _to_transporter(transporter))
     if log is not None:
         return _middleware(formats, _to_log(log))
-    return _middleware(formats, _to_stdout)
+    return _middleware(_lines(formats), _to_stdout)
 
 
 Emit: TypeAlias = Callable[[str, tuple[Any, ...]], None]
 
 
+def _lines(formats: Formats) -> Formats:
+    """``formats`` with the newline each written line ends with."""
+    return Formats(
+        formats.request + "\n",
+        tuple(fmt + "\n" for fmt in formats.response),
+        tuple(fmt + "\n" for fmt in formats.error),
+        tuple(fmt + "\n" for fmt in formats.closed),
+    )
+
+
 def _to_stdout(fmt: str, args: tuple[Any, ...]) -> None:
-    # Looked up per line so that redirecting sys.stdout later is honoured. It is a buffered
-    # stream: line-buffered on a terminal, block-buffered into a file or a pipe.
+    # ``fmt`` ends with a newline (see ``_lines``). sys.stdout is looked up per line so that
+    # redirecting it later is honoured. It is a buffered stream: line-buffered on a terminal,
+    # block-buffered into a file or a pipe (unless Python runs unbuffered).
     out = sys.stdout
     if out is not None:
-        out.write(fmt % args + "\n")
+        out.write(fmt % args)
 
 
 def _to_transporter(transporter: Transporter) -> Emit:
@@ -113,30 +130,49 @@ def error_status(err: BaseException) -> int:
     return 500
 
 
+def _by_status(formats: tuple[str, ...]) -> tuple[str, ...]:
+    """``formats`` (by status class) indexed by status instead, for 0 to 999."""
+    return tuple(formats[status_class(status)] for status in range(1000))
+
+
 def _middleware(formats: Formats, emit: Emit) -> LoggerMiddleware:
+    # Per request: no formatting work that a table built here can do (formats by status,
+    # times under a second, sizes under a kilobyte), and escaping only for text that needs it.
     request_format = formats.request
-    response_formats = formats.response
-    error_formats = formats.error
-    closed_formats = formats.closed
-    clock = _perf_counter
+    response_formats = _by_status(formats.response)
+    error_formats = _by_status(formats.error)
+    closed_formats = _by_status(formats.closed)
+    clock = _perf_counter_ns
+    times = TIMES_UNDER_A_SECOND
+    lengths = LENGTHS_UNDER_1KB
 
     async def log_request(ctx: Context[Any], next: Next) -> None:
         start = clock()
-        url = printable(ctx.original_url)
-        emit(request_format, (printable(ctx.method), url))
+        url = ctx.original_url
+        if not url.isprintable():
+            url = printable(url)
+        method = ctx.method
+        emit(request_format, (method if method.isprintable() else printable(method), url))
         try:
             await next()
         except Exception as err:
             status = error_status(err)
-            elapsed = format_time(int((clock() - start) * 1000))
+            ms = (clock() - start) // 1_000_000
+            method = ctx.method
             emit(
-                error_formats[status_class(status)],
-                (printable(ctx.method), url, status, elapsed, "-"),
+                error_formats[status if 0 <= status < 1000 else 0],
+                (
+                    method if method.isprintable() else printable(method),
+                    url,
+                    status,
+                    times[ms] if ms < 1000 else format_time(ms),
+                    "-",
+                ),
             )
             raise
 
         def finished() -> None:
-            elapsed = format_time(int((clock() - start) * 1000))
+            ms = (clock() - start) // 1_000_000
             response = ctx.response
             status = response.status or 404
             if status in _EMPTY_STATUSES:
@@ -146,13 +182,24 @@ def _middleware(formats: Formats, emit: Emit) -> LoggerMiddleware:
                 if res is not None and res.prepared:
                     # What went out: the Content-Length sent, else (streamed) the body bytes.
                     size = res.content_length
-                    length = format_length(response.bytes_sent if size is None else size)
+                    if size is None:
+                        size = response.bytes_sent
                 else:
-                    length = format_length(response.length)
+                    size = response.length
+                length = (
+                    lengths[size] if size is not None and 0 <= size < 1024 else format_length(size)
+                )
             chosen = closed_formats if response.aborted else response_formats
+            method = ctx.method
             emit(
-                chosen[status_class(status)],
-                (printable(ctx.method), url, status, elapsed, length),
+                chosen[status if 0 <= status < 1000 else 0],
+                (
+                    method if method.isprintable() else printable(method),
+                    url,
+                    status,
+                    times[ms] if ms < 1000 else format_time(ms),
+                    length,
+                ),
             )
 
         ctx.on_finished(finished)

@@ -260,8 +260,9 @@ def _mounted(
     snapshot: list[Any] = [] if app is None else list(app.middleware)
     composed: MountedMiddleware[Any] = compose(snapshot) if downstream is None else downstream
 
-    async def mounted(ctx: Any, next: Next) -> None:
-        nonlocal snapshot, composed
+    def mounted(ctx: Any, next: Next) -> Awaitable[None]:
+        # A plain function: a request that does not match gets the downstream's own
+        # awaitable, without a coroutine of the mount's around it.
         request: Request = ctx.request
         url = request.url
         inner_url: str | None
@@ -275,21 +276,32 @@ def _mounted(
             elif after in _PATH_ENDS and not trailing_slash:
                 inner_url = "/" + url[size:]
             else:
-                return await next()
+                return next()
             if "?" in url and (url[-1] == "?" or "?#" in url):
                 # An empty query, which ctx.path's setter drops: cutting would keep it.
                 outer_path = _path_of(url)
                 inner_path = outer_path[size:] or "/"
                 inner_url = None
         elif url[:1] == "/":
-            return await next()
+            return next()
         else:  # an absolute-form target (GET http://host/path): match its path
             outer_path = ctx.path
             inner_path = _inner_path(outer_path, base, trailing_slash)
             if inner_path is None:
-                return await next()
+                return next()
             inner_url = None
+        return inside(ctx, next, request, url, inner_url, outer_path, inner_path)
 
+    async def inside(
+        ctx: Any,
+        next: Next,
+        request: Request,
+        url: str,
+        inner_url: str | None,
+        outer_path: str | None,
+        inner_path: str | None,
+    ) -> None:
+        nonlocal snapshot, composed
         if app is not None:
             middleware = app.middleware
             if middleware != snapshot:

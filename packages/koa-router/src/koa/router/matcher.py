@@ -173,7 +173,8 @@ class RouteIndex:
                 else:
                     if lowered is None:
                         # lower() never makes or removes a "/", so the segments line up.
-                        lowered = rest.lower().split("/")
+                        low = rest.lower()
+                        lowered = segs if low == rest else low.split("/")
                     keys = lowered
                 # One loop, no call per segment: it goes down while the path has a single way
                 # on and keeps the other branches (a static child and a parameter edge can both

@@ -178,7 +178,83 @@ class RouterMiddleware:
         self.router = router
 
     def __call__(self, ctx: Any, next: Next | None = None) -> Awaitable[None]:
-        return self.router._dispatch(ctx, next or _no_next)
+        # The dispatch itself (not a call into the router): one frame less per request.
+        if next is None:
+            next = _no_next
+        router = self.router
+        check = router._host_check
+        if check is not None and not check(ctx):
+            return next()
+        path = router.router_path or getattr(ctx, "new_router_path", None) or ctx.path
+        index = router._index
+        if index is None:
+            index = router._current_index()
+        hits = index.match(path)
+        plans = router._plans
+        if len(hits) == 1:
+            layer = hits[0][2]
+            plan = plans.get(layer)
+            if plan is None:
+                plan = router._plan_for(layer, (layer,))
+        else:
+            key = tuple([hit[2] for hit in hits])
+            plan = plans.get(key)
+            if plan is None:
+                plan = router._plan_for(key, key)
+        method = ctx.method
+        method_plan = plan.methods.get(method)
+        if method_plan is None:
+            method_plan = router._method_plan(plan, method)
+
+        # Attributes, not ctx.__dict__ writes: on 3.11 touching __dict__ turns the context's
+        # inline attribute values into a dict, which costs more than these stores.
+        allow = getattr(ctx, "_router_allow", None)
+        if allow is None:
+            ctx._router_allow = plan.allow
+            ctx.matched = list(plan.layers)
+        else:
+            ctx._router_allow = allow + tuple([m for m in plan.allow if m not in allow])
+            ctx.matched.extend(plan.layers)
+        ctx.router = router
+        if not method_plan.route:
+            ctx.route_matched = False
+            not_found = router._not_found_chain
+            if not_found is not None:
+                return not_found(ctx, next)
+            return next()
+        ctx.route_matched = True
+        final = method_plan.final
+        assert final is not None
+        ctx.matched_route = final.route_path
+        ctx.matched_route_name = final.name
+        only = method_plan.only
+        if only < 0:
+            return _Chain(ctx, [hits[i] for i in method_plan.selected], next).run()
+        # The route alone: Layer.enter inlined.
+        _ordinal, _alt, layer, caps, names = hits[only]
+        ctx.router_path = final.route_path
+        ctx.router_name = final.name
+        ctx.captures = list(caps)
+        if names:
+            old = ctx.params
+            params = dict(old) if old else {}
+            if "%" in path or "" in names or "" in caps:
+                # Escapes to decode, an unnamed regex group or a group that took no part.
+                for name, raw in zip(names, caps, strict=False):
+                    if name and raw:
+                        params[name] = decode_param(raw)
+            elif len(names) == 1 == len(caps):
+                params[names[0]] = caps[0]
+            else:
+                for name, raw in zip(names, caps, strict=False):
+                    params[name] = raw
+            ctx.params = params
+        fn = layer.single
+        if fn is None:
+            return layer.composed(ctx, next)
+        # One middleware: called directly, without a composed onion of its own.
+        result = fn(ctx, next)
+        return _DONE if result is None else result
 
     def __repr__(self) -> str:
         return f"<routes of {self.router!r}>"
@@ -624,83 +700,6 @@ class Router:
                 ctx.set("Allow", header)
 
         return allowed_methods
-
-    # -- dispatch --------------------------------------------------------------------------
-
-    def _dispatch(self, ctx: Any, next: Next) -> Awaitable[None]:
-        check = self._host_check
-        if check is not None and not check(ctx):
-            return next()
-        path = self.router_path or getattr(ctx, "new_router_path", None) or ctx.path
-        index = self._index
-        if index is None:
-            index = self._current_index()
-        hits = index.match(path)
-        plans = self._plans
-        if len(hits) == 1:
-            layer = hits[0][2]
-            plan = plans.get(layer)
-            if plan is None:
-                plan = self._plan_for(layer, (layer,))
-        else:
-            key = tuple([hit[2] for hit in hits])
-            plan = plans.get(key)
-            if plan is None:
-                plan = self._plan_for(key, key)
-        method = ctx.method
-        method_plan = plan.methods.get(method)
-        if method_plan is None:
-            method_plan = self._method_plan(plan, method)
-
-        # Attributes, not ctx.__dict__ writes: on 3.11 touching __dict__ turns the context's
-        # inline attribute values into a dict, which costs more than these stores.
-        allow = getattr(ctx, "_router_allow", None)
-        if allow is None:
-            ctx._router_allow = plan.allow
-            ctx.matched = list(plan.layers)
-        else:
-            ctx._router_allow = allow + tuple([m for m in plan.allow if m not in allow])
-            ctx.matched.extend(plan.layers)
-        ctx.router = self
-        if not method_plan.route:
-            ctx.route_matched = False
-            not_found = self._not_found_chain
-            if not_found is not None:
-                return not_found(ctx, next)
-            return next()
-        ctx.route_matched = True
-        final = method_plan.final
-        assert final is not None
-        ctx.matched_route = final.route_path
-        ctx.matched_route_name = final.name
-        only = method_plan.only
-        if only < 0:
-            return _Chain(ctx, [hits[i] for i in method_plan.selected], next).run()
-        # The route alone: Layer.enter inlined.
-        _ordinal, _alt, layer, caps, names = hits[only]
-        ctx.router_path = final.route_path
-        ctx.router_name = final.name
-        ctx.captures = list(caps)
-        if names:
-            old = ctx.params
-            params = dict(old) if old else {}
-            if "%" in path or "" in names or "" in caps:
-                # Escapes to decode, an unnamed regex group or a group that took no part.
-                for name, raw in zip(names, caps, strict=False):
-                    if name and raw:
-                        params[name] = decode_param(raw)
-            elif len(names) == 1 == len(caps):
-                params[names[0]] = caps[0]
-            else:
-                for name, raw in zip(names, caps, strict=False):
-                    params[name] = raw
-            ctx.params = params
-        fn = layer.single
-        if fn is None:
-            return layer.composed(ctx, next)
-        # One middleware: called directly, without a composed onion of its own.
-        result = fn(ctx, next)
-        return _DONE if result is None else result
 
     def _plan_for(self, key: Layer | tuple[Layer, ...], layers: tuple[Layer, ...]) -> _Plan:
         plans = self._plans

@@ -109,6 +109,7 @@ class Layer:
         "composed",
         "end",
         "is_route",
+        "method_set",
         "methods",
         "name",
         "ordinal",
@@ -145,6 +146,8 @@ class Layer:
         self.strict = strict
         self.sensitive = sensitive
         self.is_route = bool(self.methods)
+        #: ``methods`` as a set, for the router's membership test on each request.
+        self.method_set = frozenset(self.methods)
         self.route_path: str = path if isinstance(path, str) else path.pattern
         self.ordinal = 0
         if tokens is None:

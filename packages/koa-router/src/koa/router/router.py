@@ -190,50 +190,64 @@ class RouterMiddleware:
         if index is None:
             index = router._current_index()
         hits = index.match(path)
-        plans = router._plans
-        if len(hits) == 1:
-            layer = hits[0][2]
-            plan = plans.get(layer)
-            if plan is None:
-                plan = router._plan_for(layer, (layer,))
-        else:
-            key = tuple([hit[2] for hit in hits])
-            plan = plans.get(key)
-            if plan is None:
-                plan = router._plan_for(key, key)
         method = ctx.method
-        method_plan = plan.methods.get(method)
-        if method_plan is None:
-            method_plan = router._method_plan(plan, method)
-
-        # Attributes, not ctx.__dict__ writes: on 3.11 touching __dict__ turns the context's
-        # inline attribute values into a dict, which costs more than these stores.
-        allow = getattr(ctx, "_router_allow", None)
-        if allow is None:
-            ctx._router_allow = plan.allow
-            ctx.matched = list(plan.layers)
+        if len(hits) == 1 and method in hits[0][2].method_set:
+            # The common case, without a plan: one layer on the path, a route taking the
+            # method. Its Allow list is its methods (registration dropped repeats).
+            hit = hits[0]
+            final = hit[2]
+            allow = getattr(ctx, "_router_allow", None)
+            if allow is None:
+                ctx._router_allow = final.methods
+                ctx.matched = [final]
+            else:
+                ctx._router_allow = allow + tuple([m for m in final.methods if m not in allow])
+                ctx.matched.append(final)
+            ctx.router = router
         else:
-            ctx._router_allow = allow + tuple([m for m in plan.allow if m not in allow])
-            ctx.matched.extend(plan.layers)
-        ctx.router = router
-        if not method_plan.route:
-            ctx.route_matched = False
-            not_found = router._not_found_chain
-            if not_found is not None:
-                return not_found(ctx, next)
-            return next()
+            plans = router._plans
+            if len(hits) == 1:
+                layer = hits[0][2]
+                plan = plans.get(layer)
+                if plan is None:
+                    plan = router._plan_for(layer, (layer,))
+            else:
+                key = tuple([hit[2] for hit in hits])
+                plan = plans.get(key)
+                if plan is None:
+                    plan = router._plan_for(key, key)
+            method_plan = plan.methods.get(method)
+            if method_plan is None:
+                method_plan = router._method_plan(plan, method)
+            # Attributes, not ctx.__dict__ writes: on 3.11 touching __dict__ turns the
+            # context's inline attribute values into a dict, which costs more than these.
+            allow = getattr(ctx, "_router_allow", None)
+            if allow is None:
+                ctx._router_allow = plan.allow
+                ctx.matched = list(plan.layers)
+            else:
+                ctx._router_allow = allow + tuple([m for m in plan.allow if m not in allow])
+                ctx.matched.extend(plan.layers)
+            ctx.router = router
+            if not method_plan.route:
+                ctx.route_matched = False
+                not_found = router._not_found_chain
+                if not_found is not None:
+                    return not_found(ctx, next)
+                return next()
+            assert method_plan.final is not None
+            final = method_plan.final
+            if method_plan.only < 0:
+                ctx.route_matched = True
+                ctx.matched_route = final.route_path
+                ctx.matched_route_name = final.name
+                return _Chain(ctx, [hits[i] for i in method_plan.selected], next).run()
+            hit = hits[method_plan.only]
+        # One route runs, alone: Layer.enter inlined.
+        _ordinal, _alt, layer, caps, names = hit
         ctx.route_matched = True
-        final = method_plan.final
-        assert final is not None
-        ctx.matched_route = final.route_path
-        ctx.matched_route_name = final.name
-        only = method_plan.only
-        if only < 0:
-            return _Chain(ctx, [hits[i] for i in method_plan.selected], next).run()
-        # The route alone: Layer.enter inlined.
-        _ordinal, _alt, layer, caps, names = hits[only]
-        ctx.router_path = final.route_path
-        ctx.router_name = final.name
+        ctx.matched_route = ctx.router_path = final.route_path
+        ctx.matched_route_name = ctx.router_name = final.name
         ctx.captures = list(caps)
         if names:
             old = ctx.params

@@ -26,7 +26,7 @@ _Entry = tuple[int, int, Layer, tuple[str, ...]]
 
 
 class _Node:
-    __slots__ = ("end", "params", "prefix", "static", "trail", "wild")
+    __slots__ = ("end", "params", "plain", "prefix", "static", "trail", "wild")
 
     def __init__(self) -> None:
         self.static: dict[str, _Node] = {}
@@ -35,6 +35,7 @@ class _Node:
         self.trail: list[_Entry] = []  # ... or here plus one "/" (non-strict)
         self.prefix: list[_Entry] = []  # use() layers: anything below this node
         self.wild: list[_Entry] = []  # a final *wildcard: one or more characters
+        self.plain: _Node | None = None  # the edge when ``params`` is one unconstrained one
 
     def child_for(self, pattern: str | None, sensitive: bool) -> _Node:
         for _compiled, source, child in self.params:
@@ -44,6 +45,7 @@ class _Node:
         compiled = None if pattern is None else re.compile(pattern, 0 if sensitive else re.I)
         # Plain params first: the walk order does not change results, which are re-sorted.
         self.params.append((compiled, pattern, node))
+        self.plain = node if len(self.params) == 1 and pattern is None else None
         return node
 
 
@@ -163,8 +165,8 @@ class RouteIndex:
         out: list[Hit] = []
         trees = self._trees
         if trees and path[:1] == "/":
-            rest = path[1:]
-            segs = rest.split("/")
+            # segs[0] is the "" before the leading "/": the walk starts at 1.
+            segs = path.split("/")
             n = len(segs)
             lowered: list[str] | None = None
             for tree in trees:
@@ -172,15 +174,18 @@ class RouteIndex:
                     keys = segs
                 else:
                     if lowered is None:
-                        # lower() never makes or removes a "/", so the segments line up.
-                        low = rest.lower()
-                        lowered = segs if low == rest else low.split("/")
+                        # lower() never makes or removes a "/", so the segments line up;
+                        # islower() (no allocation) settles the usual all-lower-case path.
+                        if path.islower() or path == path.lower():
+                            lowered = segs
+                        else:
+                            lowered = path.lower().split("/")
                     keys = lowered
                 # One loop, no call per segment: it goes down while the path has a single way
                 # on and keeps the other branches (a static child and a parameter edge can both
                 # fit) on ``pending``. The order of hits does not matter: they are sorted below.
                 node = tree.root
-                i = 0
+                i = 1
                 caps: tuple[str, ...] = ()
                 pending: list[tuple[_Node, int, tuple[str, ...]]] | None = None
                 while True:
@@ -199,7 +204,7 @@ class RouteIndex:
                             tail = "/".join(segs[i:])
                             if tail:
                                 for ordinal, alt, layer, names in node.wild:
-                                    out.append((ordinal, alt, layer, (*caps, tail), names))
+                                    out.append((ordinal, alt, layer, caps + (tail,), names))  # noqa: RUF005
                         child = node.static.get(keys[i]) if node.static else None
                         params = node.params
                         if params and seg:
@@ -207,19 +212,25 @@ class RouteIndex:
                                 if pending is None:
                                     pending = []
                                 pending.append((child, i + 1, caps))
+                            plain = node.plain
+                            if plain is not None:
+                                node = plain
+                                i += 1
+                                caps = caps + (seg,)  # noqa: RUF005 (cheaper than unpacking)
+                                continue
                             if len(params) == 1:
                                 constraint, _source, edge = params[0]
-                                if constraint is None or constraint.fullmatch(seg):
+                                if constraint is not None and constraint.fullmatch(seg):
                                     node = edge
                                     i += 1
-                                    caps = (*caps, seg)
+                                    caps = caps + (seg,)  # noqa: RUF005 (cheaper than unpacking)
                                     continue
                             else:
                                 for constraint, _source, edge in params:
                                     if constraint is None or constraint.fullmatch(seg):
                                         if pending is None:
                                             pending = []
-                                        pending.append((edge, i + 1, (*caps, seg)))
+                                        pending.append((edge, i + 1, caps + (seg,)))  # noqa: RUF005
                         elif child is not None:
                             node = child
                             i += 1

@@ -3,8 +3,10 @@
 Routes and ``use`` middleware are kept as registered; nested routers stay live (a route added
 to a child after mounting is seen). On the first request after a change the router flattens
 itself and its children into ``Layer`` objects, indexes them (``RouteIndex``) and from then on
-every request costs one index lookup plus two dict lookups for a cached plan: which layers run
-for that set of matches and method, and the ``Allow`` list.
+a request costs one index lookup; when more than one layer matched, or the one that matched
+does not take the method, two dict lookups more for a cached plan (which layers run for that
+set of matches and method). ``allowed_methods`` derives the ``Allow`` list from
+``ctx.matched`` only when it answers.
 """
 
 from __future__ import annotations
@@ -110,18 +112,12 @@ class _MethodPlan:
 
 
 class _Plan:
-    """What a given set of matched layers means: the Allow list and, per method, which
-    layers run."""
+    """What a given set of matched layers means: per method, which layers run."""
 
-    __slots__ = ("allow", "layers", "methods")
+    __slots__ = ("layers", "methods")
 
     def __init__(self, layers: tuple[Layer, ...]) -> None:
         self.layers = layers
-        allow: dict[str, None] = {}
-        for layer in layers:
-            for method in layer.methods:
-                allow[method] = None
-        self.allow: tuple[str, ...] = tuple(allow)
         self.methods: dict[str, _MethodPlan] = {}
 
 
@@ -193,16 +189,14 @@ class RouterMiddleware:
         method = ctx.method
         if len(hits) == 1 and method in hits[0][2].method_set:
             # The common case, without a plan: one layer on the path, a route taking the
-            # method. Its Allow list is its methods (registration dropped repeats).
+            # method.
             hit = hits[0]
             final = hit[2]
-            allow = getattr(ctx, "_router_allow", None)
-            if allow is None:
-                ctx._router_allow = final.methods
-                ctx.matched = [final]
+            matched = getattr(ctx, "matched", None)
+            if matched:
+                matched.append(final)
             else:
-                ctx._router_allow = allow + tuple([m for m in final.methods if m not in allow])
-                ctx.matched.append(final)
+                ctx.matched = [final]
             ctx.router = router
         else:
             plans = router._plans
@@ -221,13 +215,12 @@ class RouterMiddleware:
                 method_plan = router._method_plan(plan, method)
             # Attributes, not ctx.__dict__ writes: on 3.11 touching __dict__ turns the
             # context's inline attribute values into a dict, which costs more than these.
-            allow = getattr(ctx, "_router_allow", None)
-            if allow is None:
-                ctx._router_allow = plan.allow
-                ctx.matched = list(plan.layers)
+            # ctx.matched also carries the Allow list for allowed_methods().
+            matched = getattr(ctx, "matched", None)
+            if matched:
+                matched.extend(plan.layers)
             else:
-                ctx._router_allow = allow + tuple([m for m in plan.allow if m not in allow])
-                ctx.matched.extend(plan.layers)
+                ctx.matched = list(plan.layers)
             ctx.router = router
             if not method_plan.route:
                 ctx.route_matched = False
@@ -685,9 +678,11 @@ class Router:
 
         async def allowed_methods(ctx: Any, next: Next) -> None:
             await next()
-            allow: tuple[str, ...] | None = getattr(ctx, "_router_allow", None)
-            if allow is None or ctx.status != 404:
+            matched: list[Layer] | None = getattr(ctx, "matched", None)
+            if matched is None or ctx.status != 404:
                 return
+            # Every method of every layer the routers matched on the path, in order.
+            allow = tuple({m: None for layer in matched for m in layer.methods})
             method = ctx.method.upper()
             header = ", ".join(allow)
             if method not in implemented:

@@ -245,16 +245,16 @@ class RouterMiddleware:
         if names:
             old = ctx.params
             params = dict(old) if old else {}
-            if "%" in path or "" in names or "" in caps:
-                # Escapes to decode, an unnamed regex group or a group that took no part.
+            # A regex route's unnamed group has no name, a group that took no part no value.
+            if len(names) == 1 and "%" not in path:
+                name = names[0]
+                raw = caps[0]
+                if name and raw:
+                    params[name] = raw
+            else:
                 for name, raw in zip(names, caps, strict=False):
                     if name and raw:
                         params[name] = decode_param(raw)
-            elif len(names) == 1 == len(caps):
-                params[names[0]] = caps[0]
-            else:
-                for name, raw in zip(names, caps, strict=False):
-                    params[name] = raw
             ctx.params = params
         fn = layer.single
         if fn is None:

@@ -146,8 +146,14 @@ class _Chain:
                 raise RuntimeError("next() called multiple times")
             return self.tail()
         _ordinal, _alt, layer, caps, names = steps[pos]
-        layer.enter(self.ctx, caps, names)
-        return layer.composed(self.ctx, self.run)
+        ctx = self.ctx
+        layer.enter(ctx, caps, names)
+        fn = layer.single
+        if fn is None:
+            return layer.composed(ctx, self.run)
+        # One middleware: called directly, without a composed onion of its own.
+        result = fn(ctx, self.run)
+        return _DONE if result is None else result
 
 
 class _Done:

@@ -166,7 +166,8 @@ def _middleware(formats: Formats, emit: Emit) -> LoggerMiddleware:
                     url,
                     status,
                     times[ms] if ms < 1000 else format_time(ms),
-                    "-",
+                    # koa-logger leaves the field empty for these statuses, errors included.
+                    "" if status in _EMPTY_STATUSES else "-",
                 ),
             )
             raise

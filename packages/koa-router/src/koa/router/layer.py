@@ -9,7 +9,7 @@ from urllib.parse import unquote_to_bytes
 
 from koa.core import ComposedMiddleware, Middleware, Next, compose
 
-from .path import Flat, Token, alternatives, build_url, param_names, to_regex
+from .path import Flat, Text, Token, alternatives, build_url, param_names, to_regex
 
 __all__ = ["Layer", "ParamHandler", "decode_param"]
 
@@ -106,8 +106,10 @@ class Layer:
         "_regex",
         "_regex_names",
         "_tokens",
+        "capture_slots",
         "composed",
         "end",
+        "group_names",
         "is_route",
         "method_set",
         "methods",
@@ -161,6 +163,22 @@ class Layer:
             self._flats = alternatives(tokens, self.route_path)
             self._regex = None
             self._regex_names = ()
+        #: Every capture group of the path's regex, alternatives in order (as @koa/router's
+        #: ``ctx.captures``), and per alternative how many groups come before and after its
+        #: own; ``None`` when the path has a single alternative (nothing to pad).
+        per_alt = [[t.name for t in flat if not isinstance(t, Text)] for flat in self._flats]
+        self.group_names: tuple[str, ...] = (
+            self._regex_names if tokens is None else tuple(n for names in per_alt for n in names)
+        )
+        self.capture_slots: tuple[tuple[int, int], ...] | None = None
+        if len(per_alt) > 1:
+            total = len(self.group_names)
+            slots: list[tuple[int, int]] = []
+            before = 0
+            for names in per_alt:
+                slots.append((before, total - before - len(names)))
+                before += len(names)
+            self.capture_slots = tuple(slots)
         # Param handlers first, in URL order (handlers of one name in registration order).
         order = {name: i for i, name in enumerate(self.param_names)}
         handlers = sorted(

@@ -128,12 +128,14 @@ class _Tree:
 class RouteIndex:
     """Every layer of a router (nested routers flattened), indexed for ``match``."""
 
-    __slots__ = ("_fallback", "_trees", "layers")
+    __slots__ = ("_fallback", "_padded", "_trees", "layers")
 
     def __init__(self, layers: Sequence[Layer]) -> None:
         self.layers = list(layers)
         self._trees: list[_Tree] = []
         self._fallback: list[Layer] = []
+        #: Whether a tree layer has optional groups (its captures are padded after a match).
+        self._padded = False
         trees: dict[bool, _Tree] = {}
         for ordinal, layer in enumerate(self.layers):
             layer.ordinal = ordinal
@@ -153,6 +155,8 @@ class RouteIndex:
             for alt, plan in enumerate(plans):
                 assert plan is not None
                 tree.insert(layer, alt, plan)
+            if layer.capture_slots is not None:
+                self._padded = True
 
     @property
     def fallback_size(self) -> int:
@@ -238,6 +242,15 @@ class RouteIndex:
                     if not pending:
                         break
                     node, i, caps = pending.pop()
+        if self._padded and out:
+            # ctx.captures lists every group of the route's regex, whichever alternative of
+            # its optional groups matched: "" for the groups of the other alternatives.
+            for k, hit in enumerate(out):
+                slots = hit[2].capture_slots
+                if slots is not None:
+                    before, after = slots[hit[1]]
+                    caps = ("",) * before + hit[3] + ("",) * after
+                    out[k] = (hit[0], hit[1], hit[2], caps, hit[2].group_names)
         for layer in self._fallback:
             m = layer._match(path)
             if m is not None:

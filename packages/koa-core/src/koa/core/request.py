@@ -325,7 +325,9 @@ class Request:
             return
         # Node's url.format escapes these so that they stay part of the path.
         value = value.replace("?", "%3F").replace("#", "%23")
-        self._url = f"{origin}{value}{'?' + query if query else ''}{fragment}"
+        # An empty query stays (``/a?`` -> ``/x?``), as Node's url.format keeps it.
+        search = "?" + query if query or "?" in self._url.partition("#")[0] else ""
+        self._url = f"{origin}{value}{search}{fragment}"
 
     @property
     def querystring(self) -> str:

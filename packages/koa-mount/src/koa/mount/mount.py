@@ -277,11 +277,8 @@ def _mounted(
                 inner_url = "/" + url[size:]
             else:
                 return next()
-            if "?" in url and (url[-1] == "?" or "?#" in url):
-                # An empty query, which ctx.path's setter drops: cutting would keep it.
-                outer_path = _path_of(url)
-                inner_path = outer_path[size:] or "/"
-                inner_url = None
+            # Cutting keeps an empty query (``/m/x?`` gives ``/x?``), as koa-mount's
+            # ``ctx.path`` setter does in Koa.js.
         elif url[:1] == "/":
             return next()
         else:  # an absolute-form target (GET http://host/path): match its path

@@ -2,7 +2,9 @@
 
 The client's q-values decide; on a tie brotli beats gzip and both beat identity (the point of
 precompressing is to send fewer bytes). ``q=0`` refuses an encoding, ``*`` covers the ones
-not named. At most ``MAX_ITEMS`` items are read.
+not named. When ``identity`` is not named (nor ``*``) it weighs as little as the least wanted
+coding listed, as Koa's ``accepts`` (negotiator) has it: ``gzip;q=0.5`` alone still gets gzip.
+A q-value above 1 counts as 1. At most ``MAX_ITEMS`` items are read.
 """
 
 from __future__ import annotations
@@ -15,11 +17,15 @@ def choose(header: str | None, offers: tuple[str, ...]) -> str | None:
     if not header:
         return None
     weights: dict[str, float] = {}
+    least = 1.0  # the lowest non-zero q listed: identity's weight when it is not named
     for item in header.split(",", MAX_ITEMS)[:MAX_ITEMS]:
         name, _, params = item.partition(";")
         name = name.strip().lower()
         if name and name not in weights:
-            weights[name] = _quality(params)
+            q = _quality(params)
+            weights[name] = q
+            if 0.0 < q < least:
+                least = q
     star = weights.get("*")
     best: str | None = None
     best_q = 0.0
@@ -29,7 +35,7 @@ def choose(header: str | None, offers: tuple[str, ...]) -> str | None:
             best, best_q = offer, q
     if best is None:
         return None
-    identity = weights.get("identity", 1.0 if star is None else star)
+    identity = weights.get("identity", least if star is None else star)
     return best if best_q >= identity else None
 
 
@@ -41,5 +47,5 @@ def _quality(params: str) -> float:
                 q = float(value.strip())
             except ValueError:
                 return 0.0
-            return q if 0.0 <= q <= 1.0 else 0.0
+            return min(q, 1.0) if q >= 0.0 else 0.0  # NaN compares False: refused
     return 1.0

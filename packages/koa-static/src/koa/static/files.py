@@ -31,6 +31,9 @@ class Found:
     stat: os.stat_result
     br: os.stat_result | None = None
     gz: os.stat_result | None = None
+    #: Only ``path.br``/``path.gz`` exist (``stat`` is one of theirs): sent only when the
+    #: client accepts one of them, else the request is not found.
+    only_precompressed: bool = False
 
 
 @dataclass(slots=True)
@@ -44,15 +47,19 @@ def not_found() -> HttpError:
     return HttpError(404)
 
 
-def locate(opts: SendOptions, path: str) -> Found | Directory | None:
+def locate(
+    opts: SendOptions, path: str, precompressed_only: bool = False
+) -> Found | Directory | None:
     """Find what ``path`` (already resolved under ``opts.root``) should serve.
 
     Returns ``None`` for a directory that is not served (no index, or ``format=False``).
     Raises ``HttpError`` 404 when nothing is there (a symlink leaving ``root`` included) and
-    403 when the operating system refuses access.
+    403 when the operating system refuses access. With ``precompressed_only`` (the client
+    sent Accept-Encoding), a missing file whose ``.br``/``.gz`` sibling exists is found, as
+    koa-send serves ``x.js.gz`` for ``/x.js`` without an ``x.js``.
     """
     try:
-        return _locate(opts, path)
+        return _locate(opts, path, precompressed_only)
     except OSError as err:
         if isinstance(err, PermissionError):
             raise HttpError(403) from None
@@ -61,7 +68,7 @@ def locate(opts: SendOptions, path: str) -> Found | Directory | None:
         raise
 
 
-def _locate(opts: SendOptions, path: str) -> Found | Directory | None:
+def _locate(opts: SendOptions, path: str, precompressed_only: bool) -> Found | Directory | None:
     checked: set[str] = set()
     st: os.stat_result | None = None
     if opts.extensions and "." not in os.path.basename(path):
@@ -71,7 +78,16 @@ def _locate(opts: SendOptions, path: str) -> Found | Directory | None:
                 path += ext
                 break
     if st is None:
-        st = _stat_inside(opts, path, checked)
+        try:
+            st = _stat_inside(opts, path, checked)
+        except OSError as err:
+            # Only paid on a miss, and only when the client takes some coding.
+            if not precompressed_only or err.errno not in _MISSING:
+                raise
+            only = _only_precompressed(opts, path, checked)
+            if only is None:
+                raise
+            return only
         assert st is not None
     if stat.S_ISDIR(st.st_mode):
         if not (opts.format and opts.index):
@@ -89,6 +105,15 @@ def _locate(opts: SendOptions, path: str) -> Found | Directory | None:
     if opts.gzip:
         found.gz = _sibling(opts, path + ".gz", checked)
     return found
+
+
+def _only_precompressed(opts: SendOptions, path: str, checked: set[str]) -> Found | None:
+    br = _sibling(opts, path + ".br", checked) if opts.brotli else None
+    gz = _sibling(opts, path + ".gz", checked) if opts.gzip else None
+    some = br or gz
+    if some is None:
+        return None
+    return Found(path, some, br, gz, only_precompressed=True)
 
 
 def _sibling(opts: SendOptions, path: str, checked: set[str]) -> os.stat_result | None:

@@ -48,7 +48,12 @@ def resolve(root: str, request_path: str, index: str | None) -> str:
         raise HttpError(403)
     if not path:
         return root
-    return os.path.normpath(os.path.join(root, path))
+    resolved = os.path.normpath(os.path.join(root, path))
+    if trailing_slash and not index:
+        # ``/a.txt/`` names a directory: keep the slash so that a file there is not found
+        # (ENOTDIR), as koa-send's stat of ``a.txt/`` is, and ``/page/`` is not ``page.html``.
+        resolved += "/"
+    return resolved
 
 
 def is_hidden(root: str, path: str) -> bool:

@@ -15,7 +15,7 @@ from koa.core import Context
 
 from . import ranges
 from .encodings import choose
-from .files import Directory, Found, locate
+from .files import Directory, Found, locate, not_found
 from .options import SendOptions, SetHeaders, make_options
 from .paths import is_hidden, resolve
 
@@ -77,7 +77,10 @@ async def send_with(ctx: Context[Any], path: str, opts: SendOptions) -> Path | N
     file = resolve(opts.root, path, opts.index)
     if not opts.hidden and is_hidden(opts.root, file):
         return None
-    found = await asyncio.get_running_loop().run_in_executor(None, locate, opts, file)
+    precompressed_only = (opts.gzip or opts.brotli) and "Accept-Encoding" in ctx.req.headers
+    found = await asyncio.get_running_loop().run_in_executor(
+        None, locate, opts, file, precompressed_only
+    )
     if found is None:
         return None
     if isinstance(found, Directory):
@@ -95,14 +98,17 @@ def send_found(ctx: Context[Any], found: Found, opts: SendOptions) -> Path:
     encoding: str | None = None
 
     if found.br is not None or found.gz is not None:
-        # The answer depends on Accept-Encoding whichever file is chosen (koajs/send#126).
-        response.vary("Accept-Encoding")
         offers = _OFFERS[found.br is not None, found.gz is not None]
-        best = choose(ctx.req.headers.get("Accept-Encoding"), offers)
+        # Several Accept-Encoding lines are one list, as node joins them.
+        best = choose(", ".join(ctx.req.headers.getall("Accept-Encoding", ())), offers)
         if best == "br" and found.br is not None:
             encoding, path, st = "br", path + ".br", found.br
         elif best == "gzip" and found.gz is not None:
             encoding, path, st = "gzip", path + ".gz", found.gz
+        elif found.only_precompressed:
+            raise not_found()
+        # The answer depends on Accept-Encoding whichever file is chosen (koajs/send#126).
+        response.vary("Accept-Encoding")
 
     served = Path(path)
     if opts.set_headers is not None:

@@ -459,7 +459,8 @@ def build_url(
     if query is None:
         return url
     if isinstance(query, str):
-        text = query.removeprefix("?")
+        # As Node's url.format: a "#" would start a fragment, so it is escaped.
+        text = query.removeprefix("?").replace("#", "%23")
     else:
         pairs: list[str] = []
         for key, value in query.items():

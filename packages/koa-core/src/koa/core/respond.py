@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp.helpers import rfc822_formatted_time
-from aiohttp.http import HttpVersion10, HttpVersion11
+from aiohttp.http import HttpVersion10
 from multidict import CIMultiDict
 
 from .errors import HttpError
@@ -39,7 +39,8 @@ _CHUNK = 64 * 1024
 
 
 class _KoaHeaders:
-    """Header fix-ups aiohttp would otherwise make: no default Content-Type, no Server."""
+    """Header fix-ups aiohttp would otherwise make: no default Content-Type, no Server, and
+    Node's ``HTTP/1.1`` status line (with ``Connection: close``) for HTTP/1.0 clients."""
 
     async def _prepare_headers(self) -> None:
         headers: CIMultiDict[str] = self._headers  # type: ignore[attr-defined]
@@ -48,6 +49,17 @@ class _KoaHeaders:
         if not had_type:
             headers.popall("Content-Type", None)
         headers.popall("Server", None)
+        if not self._keep_alive and "Connection" not in headers:  # type: ignore[attr-defined]
+            headers["Connection"] = "close"  # aiohttp leaves it implied for HTTP/1.0
+
+    async def _write_headers(self) -> None:
+        # aiohttp echoes the request's version; Node answers every HTTP/1.x request as 1.1
+        # (RFC 9110 6.2: the highest version the server conforms to).
+        status_line = f"HTTP/1.1 {self._status} {self._reason}"  # type: ignore[attr-defined]
+        writer = self._payload_writer  # type: ignore[attr-defined]
+        await writer.write_headers(status_line, self._headers)  # type: ignore[attr-defined]
+        if getattr(self, "_send_headers_immediately", False):
+            writer.send_headers()
 
 
 class KoaResponse(_KoaHeaders, web.Response):
@@ -271,7 +283,7 @@ async def _write_plain(ctx: Context[Any], data: bytes | None) -> web.StreamRespo
         if keep_alive:
             if version == HttpVersion10:
                 headers["Connection"] = "keep-alive"
-        elif version == HttpVersion11:
+        else:
             headers["Connection"] = "close"
     elif connection.lower() == "close":
         keep_alive = False
@@ -279,7 +291,8 @@ async def _write_plain(ctx: Context[Any], data: bytes | None) -> web.StreamRespo
     response.res = res  # type: ignore[assignment]
     writer = req.writer
     try:
-        await writer.write_headers(f"HTTP/{version[0]}.{version[1]} {status} {reason}", headers)
+        # Node's status line is HTTP/1.1 for HTTP/1.0 clients too (RFC 9110 6.2).
+        await writer.write_headers(f"HTTP/1.1 {status} {reason}", headers)
         await writer.write_eof(data or b"")
     except ConnectionError:
         response.aborted = True
@@ -359,6 +372,10 @@ async def _send_stream(ctx: Context[Any], body: Any) -> web.StreamResponse:
         response._kind = KIND_NONE
         await _close(body, chunks)
         raise
+    if first is None and "Content-Length" not in response.headers:
+        # An empty stream: Node ends such a response with ``Content-Length: 0``, not chunked.
+        await _close(body, chunks)
+        return await _write_plain(ctx, None)
 
     res = KoaStreamResponse(status=response._status, reason=response.message or "unknown")
     res._headers = response.headers

@@ -38,10 +38,19 @@ KIND_JSON = 5
 
 _UNSAFE_HEADER = re.compile(r"[\r\n\0]")
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_HTML_START = re.compile(r"^\s*<")
+# JavaScript's ``\s`` (Koa's ``/^\s*</``), not Python's: that one lacks U+FEFF and has
+# U+001C-001F and U+0085.
+_JS_SPACE_CHARS = frozenset(
+    "\t\n\v\f\r \u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+)
+_HTML_START = re.compile("^[" + re.escape("".join(sorted(_JS_SPACE_CHARS))) + "]*<")
 _JSON_TYPE = re.compile(r"\bjson\b", re.IGNORECASE)
 _QUOTED_ETAG = re.compile(r'^(W/)?"')
 _HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_C0_SPACE = "".join(map(chr, range(0x21)))
+_NO_TAB_NEWLINE = str.maketrans("", "", "\t\n\r")
 
 HeaderValue = "str | int | float | Sequence[str | int | float]"
 
@@ -50,6 +59,9 @@ def _header_text(field: str, value: object) -> str:
     text = value if isinstance(value, str) else str(value)
     if _UNSAFE_HEADER.search(text):
         raise ValueError(f"header {field!r} has a CR, LF or NUL in its value: {text!r}")
+    if not text.isascii() and max(text) > "\xff":
+        # Node refuses these too (ERR_INVALID_CHAR): header bytes are Latin-1 at most.
+        raise ValueError(f"header {field!r} has a character beyond Latin-1: {text!r}")
     return text
 
 
@@ -243,7 +255,7 @@ class Response:
         if kind == KIND_TEXT:
             if set_type:
                 first = value[:1]
-                html = first == "<" or (first.isspace() and _HTML_START.match(value))
+                html = first == "<" or (first in _JS_SPACE_CHARS and _HTML_START.match(value))
                 headers["Content-Type"] = (
                     "text/html; charset=utf-8" if html else "text/plain; charset=utf-8"
                 )
@@ -466,8 +478,14 @@ class Response:
             self.redirect(alt or "/")
 
     def _same_site(self, referrer: str) -> bool:
-        if referrer.startswith("/"):
-            return not referrer.startswith(("//", "/\\"))
+        # Read as WHATWG's URL parser reads a reference relative to this page (Koa's
+        # ``new URL(referrer, ctx.href)``): leading controls and spaces are dropped, tabs and
+        # newlines removed, and a reference without a scheme stays on this host.
+        referrer = referrer.lstrip(_C0_SPACE).translate(_NO_TAB_NEWLINE)
+        if referrer.startswith(("//", "\\", "/\\")):
+            return False  # another host (or ours, protocol-relative: refused all the same)
+        if referrer.startswith("/") or not _SCHEME.match(referrer):
+            return True
         from yarl import URL
 
         try:
@@ -479,10 +497,14 @@ class Response:
         if "\\" in referrer:
             return False
         own = self.request.host.lower()
+        # WHATWG's ``url.host``: no user info, brackets around IPv6, no default port.
         host = url.raw_host.lower()
-        if url.explicit_port:
-            host = f"{host}:{url.port}"
-        return bool(own) and (host == own or url.raw_authority.lower() == own)
+        if ":" in host:
+            host = f"[{host}]"
+        port = url.explicit_port
+        if port is not None and port != (80 if url.scheme == "http" else 443):
+            host = f"{host}:{port}"
+        return bool(own) and host == own
 
     def attachment(
         self, filename: str | os.PathLike[str] | None = None, *, inline: bool = False
@@ -492,9 +514,11 @@ class Response:
         if filename is None:
             self.set("Content-Disposition", kind)
             return
-        name = os.path.basename(os.fspath(filename))
-        if "Content-Type" not in self.headers:
-            mime = lookup(name)
+        # Node's basename: trailing slashes do not count (``dir/`` -> ``dir``).
+        name = os.path.basename(os.fspath(filename).rstrip("/"))
+        ext = os.path.splitext(name)[1]  # Node's extname: "" for "dir" and ".bashrc"
+        if ext and "Content-Type" not in self.headers:
+            mime = lookup(ext)
             if mime:
                 self.type = mime
         self.set("Content-Disposition", content_disposition(kind, name))
@@ -547,11 +571,22 @@ class Response:
         return f"<Response {self._status} {self.message}>"
 
 
+_HEX_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
 def content_disposition(kind: str, filename: str) -> str:
-    """``attachment; filename="x.json"``, with ``filename*`` for names beyond ASCII."""
-    fallback = "".join(c if 0x20 <= ord(c) < 0x7F else "?" for c in filename)
+    """``attachment; filename="x.json"``, with ``filename*`` for names beyond ASCII.
+
+    As the ``content-disposition`` package: ``filename*`` also when the name holds something
+    that looks like a percent escape (``a%20b.txt``), and alone for an empty name.
+    """
+    if not filename:
+        return f"{kind}; filename*=UTF-8''"
+    # One ``?`` per UTF-16 code unit, as JavaScript counts them.
+    fallback = "".join(c if " " <= c <= "~" else ("??" if c > "\uffff" else "?") for c in filename)
     quoted = fallback.replace("\\", "\\\\").replace('"', '\\"')
     value = f'{kind}; filename="{quoted}"'
-    if fallback != filename:
-        value += "; filename*=UTF-8''" + quote(filename, safe="!#$&+-.^_`|~")
+    if fallback != filename or _HEX_ESCAPE.search(filename):
+        # encodeURIComponent, then ``'()*`` escaped too: only ``!-._~`` stay as they are.
+        value += "; filename*=UTF-8''" + quote(filename, safe="!~")
     return value

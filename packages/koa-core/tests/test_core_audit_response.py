@@ -1,0 +1,242 @@
+"""Response bytes pinned against Koa.js 3.3 by a side-by-side audit (raw sockets on both)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from koa.core import Context, Koa, Next
+from koa.core.testing import TestClient
+
+
+def app_of(fn: Callable[[Context], Any]) -> Koa:
+    app = Koa(silent=True)
+
+    async def handler(ctx: Context, next: Next) -> None:
+        fn(ctx)
+
+    app.use(handler)
+    return app
+
+
+def head_of(raw: bytes) -> tuple[str, dict[str, list[str]], bytes]:
+    """Status line, headers (lower-case names, every line) and the raw body."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status, *lines = head.decode("latin-1").split("\r\n")
+    headers: dict[str, list[str]] = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers.setdefault(name.lower(), []).append(value.strip())
+    return status, headers, body
+
+
+async def raw_get(app: Koa, request: bytes) -> tuple[str, dict[str, list[str]], bytes]:
+    async with TestClient(app) as client:
+        return head_of(await client.raw(request))
+
+
+# -- Content-Type of str bodies: JavaScript's \s, not Python's ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("\ufeff<p>", "text/html; charset=utf-8"),  # JS \s has U+FEFF
+        ("\u3000\u2009<p>", "text/html; charset=utf-8"),
+        ("\x1c<p>", "text/plain; charset=utf-8"),  # Python's isspace() has these, JS not
+        ("\x85<p>", "text/plain; charset=utf-8"),
+    ],
+)
+async def test_str_body_is_html_after_javascript_whitespace_only(
+    body: str, content_type: str
+) -> None:
+    def handler(ctx: Context) -> None:
+        ctx.body = body
+
+    async with TestClient(app_of(handler)) as client:
+        res = await client.get("/")
+        assert res.headers["Content-Type"] == content_type
+        assert await res.read() == body.encode()
+
+
+# -- streams ---------------------------------------------------------------------------------
+
+
+async def test_an_empty_stream_ends_with_content_length_0_not_chunked() -> None:
+    async def empty() -> AsyncIterator[bytes]:
+        return
+        yield b""  # pragma: no cover
+
+    def handler(ctx: Context) -> None:
+        ctx.body = empty()
+
+    status, headers, body = await raw_get(
+        app_of(handler), b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    assert status == "HTTP/1.1 200 OK"
+    assert headers["content-length"] == ["0"]
+    assert "transfer-encoding" not in headers
+    assert headers["content-type"] == ["application/octet-stream"]
+    assert body == b""
+
+
+# -- HTTP/1.0 clients get Node's HTTP/1.1 status line -------------------------------------------
+
+
+async def test_http_1_0_request_is_answered_with_an_http_1_1_status_line() -> None:
+    def handler(ctx: Context) -> None:
+        ctx.body = "x"
+
+    status, headers, body = await raw_get(app_of(handler), b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+    assert status == "HTTP/1.1 200 OK"
+    assert headers["connection"] == ["close"]
+    assert headers["content-length"] == ["1"]
+    assert body == b"x"
+
+
+async def test_http_1_0_keep_alive_request_says_keep_alive() -> None:
+    def handler(ctx: Context) -> None:
+        ctx.body = "x"
+
+    app = app_of(handler)
+    async with TestClient(app) as client:
+        raw = await client.raw(
+            b"GET / HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n", timeout=0.5
+        )
+    status, headers, body = head_of(raw)
+    assert status == "HTTP/1.1 200 OK"
+    assert headers["connection"] == ["keep-alive"]
+    assert body == b"x"
+
+
+async def test_http_1_0_stream_is_delimited_by_close_under_an_http_1_1_status_line() -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"a"
+        yield b"b"
+
+    def handler(ctx: Context) -> None:
+        ctx.body = chunks()
+
+    status, headers, body = await raw_get(app_of(handler), b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+    assert status == "HTTP/1.1 200 OK"
+    assert headers["connection"] == ["close"]
+    assert "transfer-encoding" not in headers
+    assert body == b"ab"
+
+
+async def test_http_1_0_error_response_has_an_http_1_1_status_line() -> None:
+    def handler(ctx: Context) -> None:
+        ctx.throw(400, "m")
+
+    status, headers, body = await raw_get(app_of(handler), b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+    assert status == "HTTP/1.1 400 Bad Request"
+    assert headers["connection"] == ["close"]
+    assert body == b"m"
+
+
+# -- header values beyond Latin-1 ----------------------------------------------------------------
+
+
+async def test_a_header_value_beyond_latin_1_is_a_500_as_node_refuses_it() -> None:
+    def handler(ctx: Context) -> None:
+        ctx.set("X-U", "\u4e2d")
+        ctx.body = "x"
+
+    events: list[BaseException] = []
+    app = app_of(handler)
+    app.on("error", lambda err, ctx: events.append(err))
+    async with TestClient(app) as client:
+        res = await client.get("/")
+        assert res.status == 500
+        assert "X-U" not in res.headers
+        assert await res.text() == "Internal Server Error"
+    assert [type(e) for e in events] == [ValueError]
+
+
+async def test_a_latin_1_header_value_is_sent() -> None:
+    def handler(ctx: Context) -> None:
+        ctx.set("X-L", "caf\u00e9")
+        ctx.body = "x"
+
+    status, headers, _ = await raw_get(
+        app_of(handler), b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    assert status == "HTTP/1.1 200 OK"
+    assert headers["x-l"] == ["caf\u00e9".encode().decode("latin-1")]  # UTF-8 bytes, as Node
+
+
+# -- back(): the Referer read as WHATWG's URL parser reads it, relative to this page ---------------
+
+
+@pytest.mark.parametrize(
+    ("referer", "location"),
+    [
+        (b"login", "login"),  # relative: this host, followed as written
+        (b"../a?b=1", "../a?b=1"),
+        (b"?x=1", "?x=1"),
+        (b"#top", "#top"),
+        (b"http://x:80/p", "http://x/p"),  # the default port is no other host
+        (b"http://u:p@x/p", "http://u:p@x/p"),  # user info is not part of the host
+        (b"/\t/evil.example/", "/"),  # tabs are dropped: //evil.example
+        (b"\\\\evil.example/x", "/"),  # backslashes are slashes: //evil.example
+        (b"javascript:alert(1)", "/"),
+        (b"data:text/html,<b>", "/"),
+        (b"http://x:8080/p", "/"),
+    ],
+)
+async def test_back_reads_the_referer_relative_to_this_page(referer: bytes, location: str) -> None:
+    def handler(ctx: Context) -> None:
+        ctx.back()
+
+    status, headers, _ = await raw_get(
+        app_of(handler),
+        b"GET / HTTP/1.1\r\nHost: x\r\nReferer: " + referer + b"\r\nConnection: close\r\n\r\n",
+    )
+    assert status == "HTTP/1.1 302 Found"
+    assert headers["location"] == [location]
+
+
+# -- attachment(): the content-disposition package's rules ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("filename", "disposition", "content_type"),
+    [
+        # Something that looks like a percent escape gets filename* too.
+        (
+            "a%20b.txt",
+            "attachment; filename=\"a%20b.txt\"; filename*=UTF-8''a%2520b.txt",
+            "text/plain",
+        ),
+        # An empty name: filename* alone, and no type.
+        ("", "attachment; filename*=UTF-8''", None),
+        # One ? per UTF-16 code unit in the fallback.
+        (
+            "\U0001f600.png",
+            "attachment; filename=\"??.png\"; filename*=UTF-8''%F0%9F%98%80.png",
+            "image/png",
+        ),
+        # Node's basename and extname: "dir/" is "dir", which has no extension.
+        ("dir/", 'attachment; filename="dir"', None),
+        # encodeURIComponent with '()* escaped too: only !-._~ stay.
+        (
+            "\u4e2d#$&+^`|!~*().txt",
+            'attachment; filename="?#$&+^`|!~*().txt"; '
+            "filename*=UTF-8''%E4%B8%AD%23%24%26%2B%5E%60%7C!~%2A%28%29.txt",
+            "text/plain",
+        ),
+    ],
+)
+async def test_attachment_disposition_matches_koa(
+    filename: str, disposition: str, content_type: str | None
+) -> None:
+    def handler(ctx: Context) -> None:
+        ctx.attachment(filename)
+        ctx.body = b"x"
+
+    async with TestClient(app_of(handler)) as client:
+        res = await client.get("/")
+        assert res.headers["Content-Disposition"] == disposition
+        expected = content_type or "application/octet-stream"
+        assert res.headers["Content-Type"].split(";")[0] == expected

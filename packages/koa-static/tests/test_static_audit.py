@@ -172,3 +172,25 @@ async def test_send_of_a_missing_file_does_not_reveal_the_path(public: Path) -> 
         res = await client.get("/a.txt/x")
         assert res.status == 404
         assert await res.text() == "Not Found"
+
+
+@pytest.mark.parametrize(
+    ("target", "location"),
+    [
+        (b"/dir", b"/dir/"),
+        (b"/dir?x=1", b"/dir/?x=1"),
+        # An absolute-form target names a host; the redirect must not send the client there.
+        (b"http://evil.example/dir", b"/dir/"),
+        (b"http://evil.example:80/dir?q=1", b"/dir/?q=1"),
+        # A fragment is not part of a target; it never ends up before the slash.
+        (b"/dir#x", b"/dir/"),
+        (b"/dir?a#x", b"/dir/?a"),
+    ],
+)
+async def test_directory_slash_redirect_is_always_a_local_path(
+    public: Path, target: bytes, location: bytes
+) -> None:
+    async with TestClient(static_app(public, directory_slash=True)) as client:
+        status, head, _ = await raw_get(client, target)
+        assert status == 301
+        assert b"\r\nLocation: " + location + b"\r\n" in head

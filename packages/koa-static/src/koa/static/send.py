@@ -166,8 +166,21 @@ def _plan_range(ctx: Context[Any], header: str, etag: str, st: os.stat_result) -
 
 
 def _redirect_to_directory(ctx: Context[Any]) -> None:
-    url = ctx.original_url
-    q = url.find("?")
-    target = url + "/" if q < 0 else url[:q] + "/" + url[q:]
+    # The request's own path (the full one, above any mount) with a slash, and its query.
+    # Only ever a path: an absolute-form target (``GET http://other/dir``) must not send the
+    # client to a host it named, and a fragment (never valid in a target) is dropped.
+    url = ctx.original_url.partition("#")[0]
+    if not url.startswith("/"):
+        url = _origin_form(url)
+    path, mark, query = url.partition("?")
+    target = "/" + path.lstrip("/\\") + "/" + mark + query  # never "//host" (protocol-relative)
     ctx.status = 301
     ctx.redirect(target)
+
+
+def _origin_form(url: str) -> str:
+    """``/path?query`` of an absolute-form target (``http://host/path?query``)."""
+    scheme_end = url.find("://")
+    rest = url[scheme_end + 3 :] if scheme_end >= 0 else url
+    cut = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
+    return rest[cut:] if rest[cut : cut + 1] == "/" else "/" + rest[cut:]

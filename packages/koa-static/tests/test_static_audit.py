@@ -194,3 +194,15 @@ async def test_directory_slash_redirect_is_always_a_local_path(
         status, head, _ = await raw_get(client, target)
         assert status == 301
         assert b"\r\nLocation: " + location + b"\r\n" in head
+
+
+async def test_fallback_response_varies_on_accept(public: Path) -> None:
+    # The same URL is index.html for a browser and a 404 for an API client: caches must know.
+    async with TestClient(static_app(public, fallback="index.html")) as client:
+        res = await client.get("/app/route", headers={"Accept": "text/html"})
+        assert res.status == 200
+        assert await res.read() == b"<p>home</p>"
+        assert "Accept" in [v.strip() for v in res.headers["Vary"].split(",")]
+        # A real file does not depend on Accept.
+        res = await client.get("/page.html", headers={"Accept": "text/html"})
+        assert "Vary" not in res.headers

@@ -118,4 +118,6 @@ async def _send_fallback(ctx: Context[Any], path: str, opts: SendOptions) -> boo
     if not isinstance(found, Found):
         return False
     send_found(ctx, found, opts)
+    # Whether this path gets the fallback depends on Accept (a navigation or not).
+    ctx.response.vary("Accept")
     return True

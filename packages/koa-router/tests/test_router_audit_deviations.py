@@ -77,3 +77,16 @@ async def test_an_empty_route_path_is_the_prefix() -> None:
         assert (await (await client.get("/a")).json())["tag"] == "a"
         assert (await (await client.get("/api")).json())["tag"] == "api"
         assert (await client.get("/api/x")).status == 404
+
+
+async def test_prefix_changed_later_keeps_use_middleware() -> None:
+    # Koa re-prefixes a path-less use() layer of Router(prefix="/a") to "/b/a" on
+    # prefix("/b"), so the middleware silently stops running under the new prefix.
+    router = Router(prefix="/a")
+    router.use(trace("guard"))
+    router.get("/x", rep("x"))
+    router.prefix("/b")
+    async with TestClient(app_of(router)) as client:
+        res = await client.get("/b/x")
+        assert await res.json() == {"tag": "x", "route": "/b/x", "trace": ["guard"]}
+        assert (await client.get("/a/x")).status == 404

@@ -173,8 +173,8 @@ class _Stay:
 
     While nothing inside changes the target, crossing the mount's edge swaps two strings
     (``outer_url`` and ``inner_url``, the outer target with the prefix cut off). Otherwise,
-    or when a cut would not give what setting ``ctx.path`` gives (``inner_url`` is then
-    ``None``), ``ctx.path`` is set, as koa-mount does, keeping the query of the moment.
+    or for an absolute-form target (``inner_url`` is then ``None``), ``ctx.path`` is set, as
+    koa-mount does, keeping the query of the moment.
     """
 
     __slots__ = (

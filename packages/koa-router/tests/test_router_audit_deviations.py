@@ -57,12 +57,17 @@ async def test_mount_path_and_root_prefix_drop_the_trailing_slash() -> None:
     parent.use("/m/", child.routes())
     root = Router(prefix="/")
     root.get("/pp", rep("pp"))
-    async with TestClient(app_of(parent, root)) as client:
+    at_root = Router()
+    at_root.get("/r", rep("r"))
+    holder = Router()
+    holder.use("/", at_root.routes())
+    async with TestClient(app_of(parent, root, holder)) as client:
         assert (await (await client.get("/m")).json())["tag"] == "child-root"
         assert (await (await client.get("/m/")).json())["tag"] == "child-root"
         assert (await (await client.get("/m/k")).json())["route"] == "/m/k"
         assert (await client.get("/m//k")).status == 404
         assert (await (await client.get("/pp")).json())["route"] == "/pp"
+        assert (await (await client.get("/r")).json())["route"] == "/r"
 
 
 async def test_an_empty_route_path_is_the_prefix() -> None:

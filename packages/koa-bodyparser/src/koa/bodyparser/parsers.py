@@ -7,7 +7,7 @@ import functools
 import json
 import re
 from typing import Any, NoReturn
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_to_bytes
 
 from koa.core import HttpError
 
@@ -69,9 +69,25 @@ def parse_json(text: str, *, strict: bool) -> Any:
 
 
 def parse_form(text: str, codec: str) -> dict[str, str | list[str]]:
-    """Parse an urlencoded form: flat keys (``a[b]`` stays a key), repeated keys give lists."""
+    """Parse an urlencoded form as ``qs`` reads one, with flat keys (``a[b]`` stays a key).
+
+    Repeated keys give lists; a field without ``=`` has the value ``""``; a field whose name
+    is empty is dropped. A name or value whose escapes do not decode (``%zz``, ``%E9`` in
+    utf-8) is kept as sent, with ``+`` as a space (``decodeURIComponent`` failing in ``qs``).
+    """
     fields: dict[str, str | list[str]] = {}
-    for name, value in parse_qsl(text, keep_blank_values=True, encoding=codec, errors="replace"):
+    for part in text.split("&"):
+        if not part:
+            continue
+        # qs splits at "]=" when there is one, so "a[x=y]=1" names "a[x=y]".
+        at = part.find("]=")
+        at = part.find("=") if at < 0 else at + 1
+        if at < 0:
+            name, value = _form_decode(part, codec), ""
+        else:
+            name, value = _form_decode(part[:at], codec), _form_decode(part[at + 1 :], codec)
+        if not name:
+            continue
         seen = fields.get(name)
         if seen is None:
             fields[name] = value
@@ -80,3 +96,19 @@ def parse_form(text: str, codec: str) -> dict[str, str | list[str]]:
         else:
             fields[name] = [seen, value]
     return fields
+
+
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _form_decode(text: str, codec: str) -> str:
+    if "+" in text:
+        text = text.replace("+", " ")
+    if "%" not in text:
+        return text
+    if _BAD_ESCAPE.search(text) is not None:
+        return text
+    try:
+        return unquote_to_bytes(text).decode(codec)
+    except UnicodeDecodeError:
+        return text

@@ -240,3 +240,86 @@ async def test_attachment_disposition_matches_koa(
         assert res.headers["Content-Disposition"] == disposition
         expected = content_type or "application/octet-stream"
         assert res.headers["Content-Type"].split(";")[0] == expected
+
+
+# -- redirect bodies ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("target", "location", "body"),
+    [
+        # WHATWG keeps a stray % (encodeurl then escapes it for Location only).
+        (
+            "http://example.com/%zz?q=%",
+            "http://example.com/%25zz?q=%25",
+            "Redirecting to http://example.com/%zz?q=%.",
+        ),
+        # Each part has its own percent-encode set; ^ and | stay.
+        (
+            "http://e.com/a^b{c}|d?q={x}^|`#f{`}",
+            "http://e.com/a^b%7Bc%7D|d?q=%7Bx%7D^|%60#f%7B%60%7D",
+            "Redirecting to http://e.com/a^b%7Bc%7D|d?q={x}^|`#f{%60}.",
+        ),
+    ],
+)
+async def test_absolute_redirect_body_shows_the_whatwg_form(
+    target: str, location: str, body: str
+) -> None:
+    def handler(ctx: Context) -> None:
+        ctx.redirect(target)
+
+    async with TestClient(app_of(handler)) as client:
+        res = await client.get("/", headers={"Accept": "text/plain"}, allow_redirects=False)
+        assert res.status == 302
+        assert res.headers["Location"] == location
+        assert await res.text() == body
+
+
+async def test_html_redirect_body_escapes_quotes_as_escape_html() -> None:
+    def handler(ctx: Context) -> None:
+        ctx.redirect("/a?x=1&y='2'\"")
+
+    async with TestClient(app_of(handler)) as client:
+        res = await client.get("/", headers={"Accept": "text/html"}, allow_redirects=False)
+        assert res.headers["Content-Type"] == "text/html; charset=utf-8"
+        assert await res.text() == "Redirecting to /a?x=1&amp;y=&#39;2&#39;&quot;."
+
+
+# -- headers -----------------------------------------------------------------------------------
+
+
+async def test_appending_a_second_content_type_is_a_500() -> None:
+    def handler(ctx: Context) -> None:
+        ctx.body = "x"
+        ctx.append("Content-Type", "text/x")
+
+    async with TestClient(app_of(handler)) as client:
+        res = await client.get("/")
+        assert res.status == 500
+        assert res.headers.getall("Content-Type") == ["text/plain; charset=utf-8"]
+
+
+async def test_appending_the_only_content_type_sets_it() -> None:
+    def handler(ctx: Context) -> None:
+        ctx.append("Content-Type", "text/x")
+        ctx.body = "x"
+
+    async with TestClient(app_of(handler)) as client:
+        res = await client.get("/")
+        assert res.status == 200
+        assert res.headers.getall("Content-Type") == ["text/x"]
+
+
+async def test_response_to_json_has_node_header_names_and_lists() -> None:
+    def handler(ctx: Context) -> None:
+        ctx.set("X-A", ["1", "2"])
+        ctx.set("ETag", '"e"')
+        ctx.body = ctx.response.to_json()
+
+    async with TestClient(app_of(handler)) as client:
+        res = await client.get("/")
+        assert await res.json() == {
+            "status": 404,  # read before the body was set
+            "message": "Not Found",
+            "header": {"x-a": ["1", "2"], "etag": '"e"'},
+        }

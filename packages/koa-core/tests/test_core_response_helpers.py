@@ -434,4 +434,4 @@ async def test_response_to_json() -> None:
 
     async with TestClient(app_of(handler)) as client:
         await client.get("/")
-    assert seen == [{"status": 201, "message": "Created", "header": {"X-A": "1"}}]
+    assert seen == [{"status": 201, "message": "Created", "header": {"x-a": "1"}}]  # as Node

@@ -10,7 +10,6 @@ import weakref
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
-from html import escape
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -379,6 +378,10 @@ class Response:
         _check_field(field)
         values = value if isinstance(value, (list, tuple)) else [value]
         texts = [_header_text(field, v) for v in values]
+        if field.lower() in ("content-type", "content-length"):
+            count = len(self.headers.getall(field, ())) + len(texts)
+            if count != 1:
+                raise ValueError(f"{field} must have exactly one value, not {count}")
         for text in texts:
             self.headers.add(field, text)
 
@@ -456,15 +459,15 @@ class Response:
         ``Redirecting to <url>.``, HTML-escaped when the client accepts HTML.
         """
         if _HTTP_URL.match(url):
-            # Koa re-serialises absolute URLs with WHATWG's URL, which percent-encodes them:
-            # the body then shows the encoded form too.
-            url = encode_url(normalize_http_url(url))
+            # Koa re-serialises absolute URLs with WHATWG's URL, which percent-encodes them
+            # (but keeps a stray ``%``): the body then shows that form.
+            url = whatwg_escape(normalize_http_url(url))
         self.set("Location", encode_url(url))
         if self._status not in REDIRECT_STATUSES:
             self.status = 302
         if self.request.accepts("html"):
             self.type = "text/html; charset=utf-8"
-            self.body = f"Redirecting to {escape(url)}."
+            self.body = f"Redirecting to {escape_html(url)}."
         else:
             self.type = "text/plain; charset=utf-8"
             self.body = f"Redirecting to {url}."
@@ -565,13 +568,73 @@ class Response:
         await res.prepare(self.req)
 
     def to_json(self) -> dict[str, Any]:
-        return {"status": self._status, "message": self.message, "header": dict(self.headers)}
+        # Node's getHeaders(): lower-case names, several lines as a list.
+        header: dict[str, Any] = {}
+        for name, value in self.headers.items():
+            key = name.lower()
+            if key in header:
+                previous = header[key]
+                header[key] = (
+                    [*previous, value] if isinstance(previous, list) else [previous, value]
+                )
+            else:
+                header[key] = value
+        return {"status": self._status, "message": self.message, "header": header}
 
     def __repr__(self) -> str:
         return f"<Response {self._status} {self.message}>"
 
 
 _HEX_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})
+
+
+def escape_html(text: str) -> str:
+    """The escape-html package's escaping (``'`` as ``&#39;``, not Python's ``&#x27;``)."""
+    return text.translate(_HTML_ESCAPES)
+
+
+# WHATWG URL's percent-encode sets (as Node 20 applies them), beyond C0 controls and non-ASCII.
+_PATH_SET = frozenset(' "#<>?`{}')
+_QUERY_SET = frozenset(" \"#<>'")
+_FRAGMENT_SET = frozenset(' "<>`')
+
+
+def _escape_part(text: str, escaped: frozenset[str]) -> str:
+    if text.isascii() and not any(c in escaped or c < "!" or c == "\x7f" for c in text):
+        return text
+    out = []
+    for c in text:
+        if c in escaped or c < "!" or c >= "\x7f":
+            data = c.encode("utf-8") if not "\ud800" <= c <= "\udfff" else b"\xef\xbf\xbd"
+            out.append("".join(f"%{b:02X}" for b in data))
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def whatwg_escape(url: str) -> str:
+    """Percent-encode a normalised ``http(s)://`` URL as WHATWG's ``URL.toString()`` does.
+
+    Unlike ``encode_url`` (encodeurl, for the Location header), a ``%`` that starts no escape
+    stays as it is, and each part has its own set (``^`` and ``|`` stay everywhere).
+    """
+    scheme, sep, rest = url.partition("://")
+    end = len(rest)
+    for mark in "/?#":
+        pos = rest.find(mark)
+        if 0 <= pos < end:
+            end = pos
+    authority, tail = rest[:end], rest[end:]
+    if not authority.isascii() or any(c <= " " or c in '"<>`{}' for c in authority):
+        return encode_url(url)  # an authority no browser would parse: made safe instead
+    tail, hash_mark, fragment = tail.partition("#")
+    path, question, query = tail.partition("?")
+    return (
+        f"{scheme}{sep}{authority}{_escape_part(path, _PATH_SET)}"
+        f"{question}{_escape_part(query, _QUERY_SET)}"
+        f"{hash_mark}{_escape_part(fragment, _FRAGMENT_SET)}"
+    )
 
 
 def content_disposition(kind: str, filename: str) -> str:

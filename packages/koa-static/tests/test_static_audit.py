@@ -206,3 +206,20 @@ async def test_fallback_response_varies_on_accept(public: Path) -> None:
         # A real file does not depend on Accept.
         res = await client.get("/page.html", headers={"Accept": "text/html"})
         assert "Vary" not in res.headers
+
+
+async def test_a_file_replacing_an_upstream_body_has_its_own_length(public: Path) -> None:
+    app: Koa[Any] = Koa()
+
+    async def upstream(ctx: Context[Any], next: Next) -> None:
+        ctx.body = {"a longer": "upstream body"}
+        await next()
+
+    app.use(upstream).use(serve(public))
+    async with TestClient(app) as client:
+        res = await client.get("/a.txt", headers={"Accept-Encoding": "identity"})
+        assert res.status == 200
+        assert res.headers["Content-Length"] == "12"
+        # The type upstream's body chose stays, as koa-send keeps a type already set.
+        assert res.headers["Content-Type"] == "application/json; charset=utf-8"
+        assert await res.read() == b"hello world\n"

@@ -229,3 +229,18 @@ async def test_a_listed_method_without_a_body_gets_an_empty_object() -> None:
         b"Content-Type: application/json\r\n\r\n"
     )
     assert await echoed(app, raw) == {"has": True, "body": {}, "raw": ""}
+
+
+async def test_koa_spelling_of_the_skip_flag_on_the_context() -> None:
+    # Koa: ctx.disableBodyParser = true; the body stays unread for the handler.
+    app = Koa(silent=True)
+
+    async def skip(ctx: Context, next: Next) -> None:
+        setattr(ctx, "disable_body_parser", True)  # noqa: B010 - not a declared attribute
+        await next()
+
+    async def handler(ctx: Context, next: Next) -> None:
+        ctx.body = {"body": ctx.request.body, "read": (await ctx.req.read()).decode()}
+
+    app.use(skip).use(bodyparser()).use(handler)
+    assert await echoed(app, request(b'{"a":1}', JSON)) == {"body": None, "read": '{"a":1}'}

@@ -30,10 +30,15 @@ def _content_type(value: str) -> tuple[str, str]:
     return mime.strip().lower(), charset
 
 
-def _skipped(state: object) -> bool:
+def _skipped(ctx: Context[Any]) -> bool:
+    state = ctx.state
     if isinstance(state, dict):
-        return bool(state.get("disable_body_parser"))
-    return bool(getattr(state, "disable_body_parser", False))
+        if state.get("disable_body_parser"):
+            return True
+    elif getattr(state, "disable_body_parser", False):
+        return True
+    # Koa's spelling, ``ctx.disableBodyParser = true``, translated: an attribute of this ctx.
+    return bool(vars(ctx).get("disable_body_parser"))
 
 
 def bodyparser(
@@ -110,7 +115,7 @@ def bodyparser(
 
     async def bodyparser_middleware(ctx: Context[Any], next: Next) -> None:
         request = ctx.request
-        if request.method not in methods or request.body is not None or _skipped(ctx.state):
+        if request.method not in methods or request.body is not None or _skipped(ctx):
             await next()
             return
         content_type = ctx.req.headers.get("Content-Type")

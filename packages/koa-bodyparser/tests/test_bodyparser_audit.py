@@ -244,3 +244,16 @@ async def test_koa_spelling_of_the_skip_flag_on_the_context() -> None:
 
     app.use(skip).use(bodyparser()).use(handler)
     assert await echoed(app, request(b'{"a":1}', JSON)) == {"body": None, "read": '{"a":1}'}
+
+
+async def test_a_413_for_a_body_already_received_keeps_the_connection() -> None:
+    # As Node: the small body was dropped, and the pipelined request is answered.
+    over = request(b'{"a":"' + b"x" * 200 + b'"}', JSON).replace(b"Connection: close\r\n", b"")
+    raw = over + request(b"[3]", JSON)
+    async with TestClient(echo_app(json_limit=100)) as client:
+        answer = await client.raw(raw)
+    first, _, second = answer.partition(b"request entity too large")
+    assert first.startswith(b"HTTP/1.1 413 Payload Too Large\r\n")
+    assert b"Connection: close" not in first
+    assert second.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert second.endswith(b'{"has":true,"body":[3],"raw":"[3]"}')

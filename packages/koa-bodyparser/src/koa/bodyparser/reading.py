@@ -43,7 +43,9 @@ async def read_body(ctx: Context[Any], limit: int, timeout: float | None) -> byt
     else:
         length = ctx.request.length
         if length is not None and length > limit:
-            raise _too_large(limit, unread=True)
+            # A body that has already arrived whole is dropped by aiohttp and the connection
+            # stays usable (as in Node); otherwise it is closed rather than drained.
+            raise _too_large(limit, unread=not content.is_eof())
 
     chunks: list[bytes] = []
     size = 0

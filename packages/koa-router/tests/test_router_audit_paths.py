@@ -52,6 +52,15 @@ MATCHES: list[tuple[str, str, dict[str, str] | None]] = [
     ("/{*a}", "/", {}),
     ("/{*a}", "/x/y/z", {"a": "x/y/z"}),
     ("/:a/-", "/1/-", {"a": "1"}),
+    # Two wildcards with optional text between them (their regex needs "any character"
+    # classes that JavaScript writes as [^]; these routes used to fail to compile).
+    ("/*p1{/a}{/*p2}", "/x/y/a/z", {"p1": "x/y", "p2": "z"}),
+    ("/*p1{/a}{/*p2}", "/x/a", {"p1": "x"}),
+    ("/*p1{/a}{/*p2}", "/x/y", {"p1": "x", "p2": "y"}),
+    ("/*p1{/a}{/*p2}", "/x", {"p1": "x"}),
+    ("/ab/*p1/b{/*p2}", "/ab/1/2/b/3/4", {"p1": "1/2", "p2": "3/4"}),
+    ("/ab/*p1/b{/*p2}", "/ab/1/b", {"p1": "1"}),
+    ("/ab/*p1/b{/*p2}", "/ab/1/b/b/2", {"p1": "1/b", "p2": "2"}),
 ]
 
 # (pattern, request path, ctx.captures as @koa/router lists them, with "" where Koa has

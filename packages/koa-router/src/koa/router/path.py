@@ -314,8 +314,15 @@ def _negate(a: str, b: str) -> str:
     if len(b) > 1:
         return f"(?:(?!{re.escape(a)}|{re.escape(b)})[\\s\\S])"
     if len(a) > 1:
-        return f"(?:(?!{re.escape(a)})[^{re.escape(b)}])"
-    return f"[^{''.join(re.escape(c) for c in a + b)}]"
+        return f"(?:(?!{re.escape(a)}){_any_but(b)})"
+    return _any_but(a + b)
+
+
+def _any_but(chars: str) -> str:
+    # JavaScript's [^] is "any character"; Python's needs [\s\S] (a bare [^] does not parse).
+    if not chars:
+        return "[\\s\\S]"
+    return f"[^{''.join(re.escape(c) for c in chars)}]"
 
 
 def _source(flat: Flat, names: list[str]) -> str:

@@ -176,6 +176,7 @@ def _middleware(formats: Formats, emit: Emit) -> LoggerMiddleware:
             ms = (clock() - start) // 1_000_000
             response = ctx.response
             status = response.status or 404
+            cut = response.aborted
             if status in _EMPTY_STATUSES:
                 length = ""
             else:
@@ -185,12 +186,17 @@ def _middleware(formats: Formats, emit: Emit) -> LoggerMiddleware:
                     size = res.content_length
                     if size is None:
                         size = response.bytes_sent
+                        if not cut:
+                            # A stream that failed after its first bytes: the connection was
+                            # cut under it (a complete response leaves it open until now).
+                            transport = ctx.req.transport
+                            cut = transport is None or transport.is_closing()
                 else:
                     size = response.length
                 length = (
                     lengths[size] if size is not None and 0 <= size < 1024 else format_length(size)
                 )
-            chosen = closed_formats if response.aborted else response_formats
+            chosen = closed_formats if cut else response_formats
             method = ctx.method
             emit(
                 chosen[status if 0 <= status < 1000 else 0],

@@ -101,12 +101,18 @@ async def test_http_1_0_keep_alive_request_says_keep_alive() -> None:
 
     app = app_of(handler)
     async with TestClient(app) as client:
+        # A second request without keep-alive ends the connection once both are answered.
         raw = await client.raw(
-            b"GET / HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n", timeout=0.5
+            b"GET / HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n"
+            b"GET / HTTP/1.0\r\nHost: x\r\n\r\n"
         )
-    status, headers, body = head_of(raw)
+    first, _, second = raw.partition(b"\r\n\r\nx")
+    status, headers, _ = head_of(first + b"\r\n\r\n")
     assert status == "HTTP/1.1 200 OK"
     assert headers["connection"] == ["keep-alive"]
+    status, headers, body = head_of(second)
+    assert status == "HTTP/1.1 200 OK"
+    assert headers["connection"] == ["close"]
     assert body == b"x"
 
 

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp.helpers import rfc822_formatted_time
-from aiohttp.http import HttpVersion10
 from multidict import CIMultiDict
 
 from .errors import HttpError
@@ -277,14 +276,12 @@ async def _write_plain(ctx: Context[Any], data: bytes | None) -> web.StreamRespo
     if "Date" not in headers:
         headers["Date"] = rfc822_formatted_time()
     keep_alive = req.keep_alive
-    version = req.version
     connection = headers.get("Connection")
     if connection is None:
-        if keep_alive:
-            if version == HttpVersion10:
-                headers["Connection"] = "keep-alive"
-        else:
+        if not keep_alive:
             headers["Connection"] = "close"
+        elif req.version[1] == 0:  # HTTP/1.1 keeps the connection without saying so
+            headers["Connection"] = "keep-alive"
     elif connection.lower() == "close":
         keep_alive = False
     res = Written(status, reason, headers, keep_alive, len(data) if data else 0)

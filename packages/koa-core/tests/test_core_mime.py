@@ -95,6 +95,9 @@ CONTENT_TYPES: list[tuple[str, str | None]] = [
 ]
 
 
+ACCEPTS_OLDER_TYPE = {"js", "mjs", "wav", "aac", "jxl"}
+
+
 def typed_app() -> Koa:
     app = Koa()
 
@@ -121,7 +124,10 @@ async def test_extension_content_types_agree_with_mime_types(
     assert res.status == 200
     assert res.headers.get("Content-Type") == content_type
     known = content_type is not None
-    assert res.headers["X-Accepts"] == (ext if known else "False")
+    # Koa 3.3's accepts (1.3) maps extensions with the older mime-db 1.52: there ``js`` is
+    # application/javascript and ``jxl`` unknown, so text/javascript does not accept "js".
+    accepts_known = known and ext not in ACCEPTS_OLDER_TYPE
+    assert res.headers["X-Accepts"] == (ext if accepts_known else "False")
     assert res.headers["X-Is"] == (ext if known else "False")
 
 

@@ -1,8 +1,8 @@
 """``accepts``, ``accepts_encodings``, ``accepts_charsets`` and ``accepts_languages``.
 
-Every expected answer below is what the ``accepts`` npm package (negotiator 1.1, the code Koa
-3.3 runs) returned for the same header and candidates; q-values, wildcards, specificity,
-parameters and ties included.
+Every expected answer below is what the ``accepts`` npm package (1.3.8 with negotiator 0.6.3,
+what Koa 3.3 installs) returned for the same header and candidates; q-values, wildcards,
+specificity, parameters and ties included.
 """
 
 from __future__ import annotations

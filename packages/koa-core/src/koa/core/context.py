@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn
 
@@ -271,8 +271,12 @@ class Context(Generic[StateT]):
 
     @property
     def ip(self) -> str:
-        """The client address."""
+        """The client address; settable (``ctx.ip = ...`` sets ``ctx.request.ip``)."""
         return self.request.ip
+
+    @ip.setter
+    def ip(self, value: str) -> None:
+        self.request.ip = value
 
     @property
     def ips(self) -> list[str]:
@@ -315,7 +319,7 @@ class Context(Generic[StateT]):
         """See ``Request.accepts_languages``."""
         return self.request.accepts_languages(*languages)
 
-    def is_(self, *types: str) -> str | bool | None:
+    def is_(self, *types: str | Sequence[str]) -> str | bool | None:
         """See ``Request.is_``."""
         return self.request.is_(*types)
 

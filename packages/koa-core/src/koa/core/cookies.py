@@ -132,7 +132,7 @@ class Cookies:
                     if not sep:
                         continue
                     name = name.strip()
-                    if name and name not in parsed:
+                    if name not in parsed:  # the first wins; Koa finds '' too
                         value = value.strip()
                         if len(value) > 1 and value[0] == value[-1] == '"':
                             value = value[1:-1]
@@ -297,7 +297,10 @@ def _serialize(
 
     parts = [f"{name}={value}"]
     if max_age:
-        expires = datetime.fromtimestamp(time() + max_age, timezone.utc)
+        try:
+            expires = datetime.fromtimestamp(time() + max_age, timezone.utc)
+        except (OverflowError, OSError, ValueError):  # Koa writes "expires=Invalid Date"
+            raise ValueError(f"option max_age is out of range: {max_age!r}") from None
     if path:
         parts.append(f"path={path}")
     if expires is not None:

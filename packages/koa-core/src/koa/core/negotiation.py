@@ -1,6 +1,9 @@
-"""Content negotiation for ``accepts*``, with the rules of the ``negotiator`` npm package.
+"""Content negotiation for ``accepts*``, with the rules of negotiator 0.6 (what Koa 3.3 runs,
+through accepts 1.3).
 
-Each header is read as a comma-separated list of ``value;param=...`` entries. For every
+Each header is read as a comma-separated list of ``value;param=...`` entries, the way
+negotiator reads each one (its regular expressions, its quirks: ``q`` must be lower-case outside
+Accept, the first ``q`` counts except in Accept-Language, where the last does). For every
 candidate the server offers, the matching entry that is most specific wins (then the higher
 ``q``, then the later entry); candidates are then ranked by ``q``, specificity, the position of
 the entry that matched and finally the server's own order. ``q`` is read like JavaScript's
@@ -18,10 +21,95 @@ from typing import Literal, NamedTuple
 
 from .mime import lookup
 
-_OWS = " \t"
 # JavaScript's parseFloat: the longest decimal literal at the start, else NaN.
 _FLOAT_RE = re.compile(r"[+-]?(?:Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
 _JS_SPACE = " \t\n\r\v\f\u00a0\ufeff"
+# JavaScript's \s and String.prototype.trim().
+_WS = r"\t\n\x0b\f\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_TRIM = "\t\n\x0b\f\r \xa0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff" + "".join(
+    map(chr, range(0x2000, 0x200B))
+)
+# negotiator 0.6's entry patterns (charset.js and encoding.js, language.js, mediaType.js).
+_TOKEN_RE = re.compile(rf"[{_WS}]*([^{_WS};]+)[{_WS}]*(?:;(.*))?")
+_LANGUAGE_RE = re.compile(rf"[{_WS}]*([^{_WS}\-;]+)(?:-([^{_WS};]+))?[{_WS}]*(?:;(.*))?")
+_MEDIA_RE = re.compile(rf"[{_WS}]*([^{_WS}/;]+)/([^;{_WS}]+)[{_WS}]*(?:;(.*))?")
+# What accepts 1.3 (mime-types 2, mime-db 1.52) maps these extensions to, where that differs
+# from the newer table the rest of koa-core uses (None: an extension accepts does not know).
+_ACCEPTS_EXTENSIONS: dict[str, str | None] = {
+    "210": None,
+    "aac": "audio/x-aac",
+    "adts": None,
+    "aml": None,
+    "amlx": None,
+    "appinstaller": None,
+    "appx": None,
+    "appxbundle": None,
+    "bary": None,
+    "bdo": None,
+    "blend": None,
+    "brush": None,
+    "brushset": None,
+    "btf": None,
+    "cld": None,
+    "cwl": None,
+    "dcm": None,
+    "dcmp": None,
+    "dib": None,
+    "dng": None,
+    "dpx": None,
+    "drm": None,
+    "es": "application/ecmascript",
+    "fbx": None,
+    "fdf": "application/vnd.fdf",
+    "gdraw": None,
+    "gform": None,
+    "ggs": None,
+    "gjam": None,
+    "gmap": None,
+    "gscript": None,
+    "gsite": None,
+    "hsj2": "image/hsj2",
+    "ipynb": None,
+    "jaii": None,
+    "jais": None,
+    "jfif": None,
+    "jpgm": "video/jpm",
+    "js": "application/javascript",
+    "jt": None,
+    "jxl": None,
+    "lottie": None,
+    "m2t": None,
+    "m2ts": None,
+    "m4b": None,
+    "mht": None,
+    "mhtml": None,
+    "mjs": "application/javascript",
+    "msix": None,
+    "msixbundle": None,
+    "mts": "model/vnd.mts",
+    "one": None,
+    "onea": None,
+    "p21": None,
+    "prc": "application/x-mobipocket-ebook",
+    "pyo": None,
+    "pyox": None,
+    "sql": "application/x-sql",
+    "step": None,
+    "stp": None,
+    "stpnc": None,
+    "u3d": None,
+    "uo": None,
+    "usda": None,
+    "vdx": None,
+    "vsdx": None,
+    "vtx": None,
+    "wav": "audio/wave",
+    "wgsl": None,
+    "xdcf": None,
+    "xfdf": "application/vnd.adobe.xfdf",
+    "xhtm": None,
+    "xsf": None,
+}
 
 
 _Answer = str | list[str] | Literal[False]
@@ -63,81 +151,81 @@ def _parse_float(text: str) -> float:
     return float(match.group().replace("Infinity", "inf"))
 
 
-def _skip_ows(text: str, i: int, n: int) -> int:
-    while i < n and text[i] in _OWS:
-        i += 1
-    return i
+def _split_quoted(text: str, sep: str) -> list[str]:
+    """``text.split(sep)``, with a piece inside an open double quote joined to the next."""
+    pieces = text.split(sep)
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        if out[-1].count('"') % 2 == 0:
+            out.append(piece)
+        else:
+            out[-1] += sep + piece
+    return out
 
 
-def _trim_end(text: str, start: int, end: int) -> int:
-    while end > start and text[end - 1] in _OWS:
-        end -= 1
-    return end
-
-
-def _skip_value(text: str, i: int, n: int) -> int:
-    while i < n and text[i] not in ";,":
-        i += 1
-    return i
-
-
-def _parse_params(header: str, i: int, n: int) -> tuple[dict[str, str], int]:
-    """Parameters from ``i`` (at a ``;``) up to the next ``,``; returns them and the stop."""
+def _media_entry(text: str, index: int) -> _Entry | None:
+    """One Accept entry (``type/subtype;params``); parameters after ``q`` are dropped."""
+    match = _MEDIA_RE.fullmatch(text)
+    if match is None:
+        return None
     params: dict[str, str] = {}
-    while i < n and header[i] != ",":
-        i = _skip_ows(header, i + 1, n)
-        key_start = i
-        while i < n:
-            char = header[i]
-            if char == ",":
-                return params, i
-            if char == ";":
+    q = 1.0
+    if match.group(3):
+        for param in _split_quoted(match.group(3), ";"):
+            key, eq, value = param.strip(_TRIM).partition("=")
+            key = key.lower()
+            if value[:1] == '"' and value[-1:] == '"':
+                value = value[1:-1]
+            if key == "q":
+                q = _parse_float(value) if eq else math.nan
                 break
-            if char == "=":
-                key = header[key_start : _trim_end(header, key_start, i)].lower()
-                i = _skip_ows(header, i + 1, n)
-                if i < n and header[i] == '"':
-                    i += 1
-                    chars: list[str] = []
-                    while i < n:
-                        char = header[i]
-                        i += 1
-                        if char == '"':
-                            i = _skip_value(header, i, n)
-                            params.setdefault(key, "".join(chars))
-                            break
-                        if char == "\\" and i < n:
-                            chars.append(header[i])
-                            i += 1
-                            continue
-                        chars.append(char)
-                    break
-                value_start = i
-                i = _skip_value(header, i, n)
-                params.setdefault(key, header[value_start : _trim_end(header, value_start, i)])
-                break
-            i += 1
-    return params, i
+            params[key] = value
+    return _Entry(f"{match.group(1)}/{match.group(2)}", params, q, index)
 
 
-def parse_header(header: str) -> list[_Entry]:
-    """The entries of an Accept-style header, in header order (empty values kept)."""
+def _media_entries(header: str) -> list[_Entry]:
+    entries = (
+        _media_entry(part.strip(_TRIM), i) for i, part in enumerate(_split_quoted(header, ","))
+    )
+    return [entry for entry in entries if entry is not None]
+
+
+def _token_entries(header: str) -> list[_Entry]:
+    """Accept-Charset or Accept-Encoding entries: the first ``q`` (lower-case) counts."""
     entries: list[_Entry] = []
-    n = len(header)
-    i = 0
-    index = 0
-    while i < n:
-        start = _skip_ows(header, i, n)
-        i = _skip_value(header, start, n)
-        value = header[start : _trim_end(header, start, i)]
-        params: dict[str, str] = {}
-        if i < n and header[i] == ";":
-            params, i = _parse_params(header, i, n)
-        q_text = params.pop("q", "")
-        entries.append(_Entry(value, params, _parse_float(q_text) if q_text else 1.0, index))
-        index += 1
-        i += 1  # past the comma
+    for i, part in enumerate(header.split(",")):
+        match = _TOKEN_RE.fullmatch(part.strip(_TRIM))
+        if match is None:
+            continue
+        q = 1.0
+        if match.group(2):
+            for param in match.group(2).split(";"):
+                pair = param.strip(_TRIM).split("=")
+                if pair[0] == "q":
+                    q = _parse_float(pair[1]) if len(pair) > 1 else math.nan
+                    break
+        entries.append(_Entry(match.group(1), {}, q, i))
     return entries
+
+
+def _language_entry(text: str, index: int) -> _Entry | None:
+    """One Accept-Language entry; the last ``q`` counts, written exactly ``q=``."""
+    match = _LANGUAGE_RE.fullmatch(text)
+    if match is None:
+        return None
+    prefix, suffix, params = match.groups()
+    q = 1.0
+    if params:
+        for param in params.split(";"):
+            pair = param.split("=")
+            if pair[0] == "q":
+                q = _parse_float(pair[1]) if len(pair) > 1 else math.nan
+    return _Entry(f"{prefix}-{suffix}" if suffix else prefix, {}, q, index)
+
+
+def _language_entries(header: str) -> list[_Entry]:
+    entries = (_language_entry(part.strip(_TRIM), i) for i, part in enumerate(header.split(",")))
+    return [entry for entry in entries if entry is not None]
 
 
 class _Priority(NamedTuple):
@@ -176,16 +264,11 @@ def _all_values(entries: list[_Entry]) -> list[str]:
 # -- media types -----------------------------------------------------------------------------
 
 
-def _media_entries(header: str) -> list[_Entry]:
-    return [e for e in parse_header(header) if "/" in e.value]
-
-
 def _media_priority(mime: str, entries: list[_Entry], index: int) -> _Priority:
     best = _Priority(0.0, 0, -1, index)
-    parsed = parse_header(mime)
-    if not parsed or "/" not in parsed[0].value:
+    offered = _media_entry(mime, 0)
+    if offered is None:
         return best
-    offered = parsed[0]
     otype, _, osub = offered.value.lower().partition("/")
     for entry in entries:
         etype, _, esub = entry.value.partition("/")
@@ -234,10 +317,18 @@ def accepts(header: str | None, types: tuple[str, ...]) -> str | list[str] | Lit
         return preferred_media_types(header)
     if not header:
         return types[0]
-    mimes = [kind if "/" in kind else lookup(kind) for kind in types]
+    mimes = [kind if "/" in kind else _extension_type(kind) for kind in types]
     offered = [m for m in mimes if m is not None]
     best = preferred_media_types(header, offered)
     return types[mimes.index(best[0])] if best else False
+
+
+def _extension_type(kind: str) -> str | None:
+    """The mime type accepts 1.3 gives an extension (``"html"``, ``".json"``, ``"a.js"``)."""
+    extension = kind.rpartition(".")[2].lower()
+    if extension in _ACCEPTS_EXTENSIONS:
+        return _ACCEPTS_EXTENSIONS[extension]
+    return lookup(kind)
 
 
 # -- encodings, charsets, languages ----------------------------------------------------------
@@ -260,23 +351,22 @@ def _token_priority(value: str, entries: list[_Entry], index: int) -> _Priority:
 
 
 def _encoding_entries(header: str) -> list[_Entry]:
-    raw = parse_header(header)
-    entries = [e for e in raw if e.value]
+    entries = _token_entries(header)
     has_identity = any(e.value.lower() == "identity" or e.value == "*" for e in entries)
     if not has_identity:
         # identity is acceptable unless refused, at the lowest quality the client named
         # (an entry with q=0 counts as 1 here, as in negotiator).
         min_q = min((e.q if _js_truthy(e.q) else 1.0 for e in entries), default=1.0)
-        entries.append(_Entry("identity", {}, min(min_q, 1.0), len(raw)))
+        entries.append(_Entry("identity", {}, min(min_q, 1.0), header.count(",") + 1))
     return entries
 
 
 def _language_priority(language: str, entries: list[_Entry], index: int) -> _Priority:
     best = _Priority(0.0, 0, -1, index)
-    parsed = parse_header(language)
-    if not parsed or not parsed[0].value:
+    offered = _language_entry(language, 0)
+    if offered is None:
         return best
-    full = parsed[0].value.lower()
+    full = offered.value.lower()
     prefix = full.split("-", 1)[0]
     for entry in entries:
         efull = entry.value.lower()
@@ -306,7 +396,7 @@ def preferred_encodings(header: str | None, provided: list[str] | None = None) -
 
 def preferred_charsets(header: str | None, provided: list[str] | None = None) -> list[str]:
     """The charsets of ``provided`` that Accept-Charset allows (a missing header is ``*``)."""
-    entries = [e for e in parse_header("*" if header is None else header) if e.value]
+    entries = _token_entries("*" if header is None else header)
     if provided is None:
         return _all_values(entries)
     return _rank([_token_priority(v, entries, i) for i, v in enumerate(provided)], provided)
@@ -318,7 +408,7 @@ def preferred_languages(header: str | None, provided: list[str] | None = None) -
     ``en`` offered against ``en-US`` in the header, and ``en-US`` offered against ``en``,
     both match, less precisely than an exact tag.
     """
-    entries = [e for e in parse_header("*" if header is None else header) if e.value]
+    entries = _language_entries("*" if header is None else header)
     if provided is None:
         return _all_values(entries)
     return _rank([_language_priority(v, entries, i) for i, v in enumerate(provided)], provided)

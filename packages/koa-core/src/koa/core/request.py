@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal, overload
 from urllib.parse import parse_qsl, quote_plus
 
@@ -93,32 +94,75 @@ def header_value(headers: CIMultiDictProxy[str], name: str) -> str | None:
 # -- the request target ------------------------------------------------------------------------
 
 
-def _split_target(url: str) -> tuple[str, str, str, str]:
-    """``(origin, path, query, hash)`` of a request target, as Node's ``url.parse`` reads it.
+# Node's legacy url.parse (what Koa reads a target with when it holds whitespace or '#', or
+# does not start with '/'): trimmed, '\\' before the query is '/', and these are escaped.
+_URL_WHITESPACE = "".join(map(chr, range(33))) + "\xa0\ufeff"
+_SLOW_TARGET_RE = re.compile(r"[\t\n\f\r #\xa0\ufeff]")  # parseurl's fast path gives up
+_JS_SPACE = r"\t\n\x0b\f\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_SIMPLE_PATH_RE = re.compile(rf"//?(?!/)[^?{_JS_SPACE}]*(?:\?[^{_JS_SPACE}]*)?")
+_AUTO_ESCAPE = str.maketrans(
+    {
+        "\t": "%09", "\n": "%0A", "\r": "%0D", " ": "%20", '"': "%22", "'": "%27", "<": "%3C",
+        ">": "%3E", "\\": "%5C", "^": "%5E", "`": "%60", "{": "%7B", "|": "%7C", "}": "%7D",
+    }
+)  # fmt: skip
+
+
+def _legacy_rest(rest: str, escape: bool) -> tuple[str, str, str]:
+    """``(path, query, hash)`` of what follows the authority, as Node's ``url.parse`` reads it.
+
+    ``escape`` is false where Node may take its fast path (no escaping): a plain path and
+    query with no whitespace or ``#`` left after trimming.
+    """
+    rest = rest.strip(_URL_WHITESPACE)
+    end = len(rest)
+    for sep in "?#":
+        pos = rest.find(sep)
+        if 0 <= pos < end:
+            end = pos
+    if "\\" in rest[:end]:
+        rest = rest[:end].replace("\\", "/") + rest[end:]
+    if escape or "#" in rest or not _SIMPLE_PATH_RE.fullmatch(rest):
+        rest = rest.translate(_AUTO_ESCAPE)
+    rest, hash_sign, fragment = rest.partition("#")
+    path, _, query = rest.partition("?")
+    return path, query, hash_sign + fragment
+
+
+def _split_target(url: str, from_network: bool = False) -> tuple[str, str, str, str]:
+    """``(origin, path, query, hash)`` of a request target, as Koa reads it (``parseurl``).
 
     ``origin`` is ``scheme://authority`` for an absolute-form target (``GET http://x/y``), else
-    ``""``; ``query`` has no ``?`` and ``hash`` keeps its ``#``.
+    ``""``; ``query`` has no ``?`` and ``hash`` keeps its ``#``. A target that holds whitespace
+    or ``#`` (or is not origin-form) goes through Node's legacy parser, which escapes spaces,
+    quotes, ``<>\\^`{|}`` in what it returns (``ctx.url`` itself is left as it is).
+    ``from_network`` says the target came from aiohttp, which refuses whitespace in it.
     """
-    if url[:1] == "/" and "#" not in url:
+    if (
+        url[:1] == "/"
+        and "#" not in url
+        and (from_network or (" " not in url and url.isprintable()))
+    ):
         path, _, query = url.partition("?")
         return "", path, query, ""
+    if url[:1] == "/":
+        if not _SLOW_TARGET_RE.search(url):  # a control character Node does not care about
+            path, _, query = url.partition("?")
+            return "", path, query, ""
+        path, query, fragment = _legacy_rest(url, escape=False)
+        return "", path, query, fragment
     origin = ""
     rest = url
-    if not url.startswith("/"):
-        scheme_end = url.find("://")
-        if scheme_end > 0 and url[:scheme_end].isalpha():
-            start = scheme_end + 3
-            end = len(url)
-            for sep in "/?#":
-                pos = url.find(sep, start)
-                if 0 <= pos < end:
-                    end = pos
-            origin, rest = url[:end], url[end:]
-    hash_pos = rest.find("#")
-    fragment = ""
-    if hash_pos >= 0:
-        rest, fragment = rest[:hash_pos], rest[hash_pos:]
-    path, _, query = rest.partition("?")
+    scheme_end = url.find("://")
+    if scheme_end > 0 and url[:scheme_end].isalpha():
+        start = scheme_end + 3
+        end = len(url)
+        for sep in "/?#":
+            pos = url.find(sep, start)
+            if 0 <= pos < end:
+                end = pos
+        origin, rest = url[:end], url[end:]
+    path, query, fragment = _legacy_rest(rest, escape=bool(origin))
     if origin and not path:
         path = "/"
     return origin, path, query, fragment
@@ -131,6 +175,8 @@ def _parse_query(querystring: str) -> MultiDictProxy[str]:
     """
     items: MultiDict[str] = MultiDict()
     if querystring:
+        if querystring[0] == "?":  # URLSearchParams drops one leading "?" ("/p??a=1")
+            querystring = querystring[1:]
         try:
             pairs = parse_qsl(querystring, keep_blank_values=True, errors="strict")
         except UnicodeDecodeError:
@@ -307,7 +353,7 @@ class Request:
     def _target(self) -> tuple[str, str, str, str]:
         url = self._url
         if self._parsed_url is not url:
-            self._parsed = _split_target(url)
+            self._parsed = _split_target(url, url is self.original_url)
             self._parsed_url = url
         return self._parsed
 
@@ -339,10 +385,15 @@ class Request:
     @querystring.setter
     def querystring(self, value: str) -> None:
         origin, path, query, fragment = self._target()
-        value = value.removeprefix("?")
-        if value == query:
+        if query or "?" in self._url.partition("#")[0]:
+            if value == query or value == f"?{query}":
+                return
+        elif not value:
             return
-        self._url = f"{origin}{path}{'?' + value if value else ''}{fragment}"
+        # Node's url.format: a leading "?" is kept ("?" alone gives "/p?"), "#" is escaped.
+        value = value.replace("#", "%23")
+        search = value if value[:1] == "?" else f"?{value}" if value else ""
+        self._url = f"{origin}{path}{search}{fragment}"
 
     @property
     def search(self) -> str:
@@ -439,7 +490,11 @@ class Request:
             if close < 0:
                 return ""
             tail = host[close + 1 :]
-            if tail and not (tail[0] == ":" and tail[1:].isdigit() and int(tail[1:]) < 65536):
+            port = tail[1:]
+            if tail and not (
+                tail[0] == ":"
+                and (not port or (port.isascii() and port.isdigit() and int(port) < 65536))
+            ):  # WHATWG URL: an empty port is allowed ("[::1]:")
                 return ""
             return _ipv6_literal(host[: close + 1]) or ""
         return host.split(":", 1)[0]
@@ -543,18 +598,18 @@ class Request:
         length = headers.get("Content-Length")
         return length is not None and _is_js_number(length)
 
-    def is_(self, *types: str) -> str | Literal[False] | None:
+    def is_(self, *types: str | Sequence[str]) -> str | Literal[False] | None:
         """The first of ``types`` the body's Content-Type matches (``"json"``, ``"text/*"``).
 
         ``None`` without a body, ``False`` for a body without Content-Type or no match;
-        with no arguments, the mime type.
+        with no arguments, the mime type. Koa's list form, ``is_(["json", "html"])``, works too.
         """
         if not self.has_body():
             return None
         content_type = self.req.headers.get("Content-Type")
         if not content_type:
             return False
-        return type_is(content_type, types)
+        return type_is(content_type, _offered(types) if types else ())
 
     # -- negotiation -----------------------------------------------------------------------
 
@@ -700,12 +755,23 @@ _NO_CACHE_RE = re.compile(r"(?:^|,)\s*?no-cache\s*?(?:,|$)")
 
 
 def _parse_http_date(value: str) -> float | None:
+    """An HTTP date (or, as ``Date.parse`` also reads them, an ISO 8601 one) as a timestamp."""
     from email.utils import parsedate_to_datetime
 
     try:
         return parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):
+        pass
+    text = value.strip()
+    if not text[:4].isdigit():
         return None
+    try:
+        when = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" else text)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp()
 
 
 def _etag_matches(etag: str, none_match: str) -> bool:
@@ -716,7 +782,7 @@ def _etag_matches(etag: str, none_match: str) -> bool:
     return False
 
 
-def is_fresh(req_headers: Mapping[str, str], res_headers: Mapping[str, str]) -> bool:
+def is_fresh(req_headers: CIMultiDictProxy[str], res_headers: Mapping[str, str]) -> bool:
     """The ``fresh`` npm package: is the client's cached copy current?
 
     If-None-Match, when sent, decides alone: ``*`` or a weak match with the ETag is fresh.
@@ -724,10 +790,11 @@ def is_fresh(req_headers: Mapping[str, str], res_headers: Mapping[str, str]) -> 
     ``Cache-Control: no-cache`` in the request always means stale.
     """
     modified_since = req_headers.get("If-Modified-Since")
-    none_match = req_headers.get("If-None-Match")
+    # Repeated If-None-Match or Cache-Control lines read as one list, as Node joins them.
+    none_match = header_value(req_headers, "If-None-Match")
     if not modified_since and not none_match:
         return False
-    cache_control = req_headers.get("Cache-Control")
+    cache_control = header_value(req_headers, "Cache-Control")
     if cache_control and _NO_CACHE_RE.search(cache_control):
         return False
     if none_match:

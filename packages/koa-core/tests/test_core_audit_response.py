@@ -329,3 +329,88 @@ async def test_response_to_json_has_node_header_names_and_lists() -> None:
             "message": "Not Found",
             "header": {"x-a": ["1", "2"], "etag": '"e"'},
         }
+
+
+# -- lengths and types as Koa's respond() and getters compute them --------------------------------
+
+
+async def test_a_json_body_gets_its_real_length_whatever_was_set() -> None:
+    def handler(ctx: Context) -> None:
+        ctx.body = {"a": 1}
+        ctx.length = 3
+
+    async with TestClient(app_of(handler)) as client:
+        res = await client.get("/")
+        assert res.headers["Content-Length"] == "7"
+        assert await res.read() == b'{"a":1}'
+        head = await client.head("/")
+        assert head.headers["Content-Length"] == "3"  # HEAD keeps what was set, as Koa
+
+
+@pytest.mark.parametrize("body", [0, False])
+async def test_head_of_a_falsy_json_body_has_no_length(body: object) -> None:
+    def handler(ctx: Context) -> None:
+        ctx.body = body
+
+    status, headers, _ = await raw_get(
+        app_of(handler), b"HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    assert status == "HTTP/1.1 200 OK"
+    assert headers["content-type"] == ["application/json; charset=utf-8"]
+    assert "content-length" not in headers
+
+
+async def test_length_reads_leading_digits_as_parse_int() -> None:
+    def handler(ctx: Context) -> None:
+        ctx.set("Content-Length", "12abc")
+        ctx.set("X-L", str(ctx.length))
+        ctx.set("Content-Length", "abc")
+        ctx.set("X-M", str(ctx.length))
+        ctx.status = 204
+
+    async with TestClient(app_of(handler)) as client:
+        res = await client.get("/")
+        assert (res.headers["X-L"], res.headers["X-M"]) == ("12", "0")
+
+
+async def test_json_in_a_parameter_does_not_keep_a_non_json_type() -> None:
+    def handler(ctx: Context) -> None:
+        ctx.type = "text/plain; note=json"
+        ctx.body = {"a": 1}
+
+    async with TestClient(app_of(handler)) as client:
+        res = await client.get("/")
+        assert res.headers["Content-Type"] == "application/json; charset=utf-8"
+
+
+async def test_type_getter_is_the_raw_text_before_the_semicolon() -> None:
+    def handler(ctx: Context) -> None:
+        ctx.type = "TEXT/HTML"
+        ctx.body = ctx.type
+
+    async with TestClient(app_of(handler)) as client:
+        res = await client.get("/")
+        assert await res.text() == "TEXT/HTML"
+
+
+async def test_bool_header_values_are_written_as_javascript_writes_them() -> None:
+    def handler(ctx: Context) -> None:
+        ctx.set("X-B", True)
+        ctx.set("X-F", False)
+        ctx.body = "x"
+
+    async with TestClient(app_of(handler)) as client:
+        res = await client.get("/")
+        assert (res.headers["X-B"], res.headers["X-F"]) == ("true", "false")
+
+
+async def test_error_headers_differing_in_case_keep_the_last_as_koa_sets_them() -> None:
+    def handler(ctx: Context) -> None:
+        ctx.throw(400, headers={"X-A": "1", "x-a": "2"})
+
+    status, headers, body = await raw_get(
+        app_of(handler), b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    assert status == "HTTP/1.1 400 Bad Request"
+    assert headers["x-a"] == ["2"]
+    assert body == b"Bad Request"

@@ -219,7 +219,7 @@ class Koa(Generic[ContextT]):
                 if name.lower() in ("content-type", "content-length"):
                     continue
                 try:
-                    response.append(name, value)
+                    response.set(name, value)  # as Koa: a later name differing in case wins
                 except (TypeError, ValueError):
                     log.warning("error header %r dropped: not a valid header", name)
         if getattr(err, "expose", False) is True:

@@ -186,8 +186,12 @@ async def respond(ctx: Context[Any]) -> web.StreamResponse:
         data = body if type(body) is bytes else bytes(body)
     elif kind == KIND_JSON:
         data = ctx.app.json_dumps(body).encode()
-        if "Content-Length" not in headers:
-            headers["Content-Length"] = str(len(data))
+        if head:
+            # Koa's HEAD: a length set by the middleware stays; 0 and false have none.
+            if "Content-Length" not in headers and (body or type(body) in (dict, list, tuple)):
+                headers["Content-Length"] = str(len(data))
+            return await _write_plain(ctx, None)
+        headers["Content-Length"] = str(len(data))  # Koa sets it, whatever was set before
     elif kind == KIND_NONE:
         if response._explicit_null_body:
             headers.popall("Content-Type", None)

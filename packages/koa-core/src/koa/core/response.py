@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from multidict import CIMultiDict
 
-from .mime import content_type, lookup, mime_of, type_is
+from .mime import content_type, lookup, type_is
 from .statuses import EMPTY_STATUSES, REDIRECT_STATUSES, STATUS_PHRASES
 from .urls import encode_url, normalize_http_url
 
@@ -47,6 +47,7 @@ _HTML_START = re.compile("^[" + re.escape("".join(sorted(_JS_SPACE_CHARS))) + "]
 _JSON_TYPE = re.compile(r"\bjson\b", re.IGNORECASE)
 _QUOTED_ETAG = re.compile(r'^(W/)?"')
 _HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
+_LEADING_INT = re.compile(r"[ \t\n\r\f\v]*[+-]?[0-9]+")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _C0_SPACE = "".join(map(chr, range(0x21)))
 _NO_TAB_NEWLINE = str.maketrans("", "", "\t\n\r")
@@ -55,7 +56,12 @@ HeaderValue = "str | int | float | Sequence[str | int | float]"
 
 
 def _header_text(field: str, value: object) -> str:
-    text = value if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bool):
+        text = "true" if value else "false"  # String(true), as Node writes it
+    else:
+        text = str(value)
     if _UNSAFE_HEADER.search(text):
         raise ValueError(f"header {field!r} has a CR, LF or NUL in its value: {text!r}")
     if not text.isascii() and max(text) > "\xff":
@@ -276,7 +282,7 @@ class Response:
         else:
             headers.popall("Content-Length", None)
             current = headers.get("Content-Type")
-            if not current or not _JSON_TYPE.search(current):
+            if not current or not _JSON_TYPE.search(current.split(";", 1)[0]):
                 headers["Content-Type"] = "application/json; charset=utf-8"
 
         # A stream replaced by anything but another stream is released (a stream wrapping
@@ -289,12 +295,13 @@ class Response:
         """Content-Length as an int (0 if not a number), else computed from the body."""
         value = self.headers.get("Content-Length")
         if value is not None:
-            try:
-                return int(value)
-            except ValueError:
-                return 0
+            # parseInt(value, 10) || 0: leading digits count, anything else is 0.
+            match = _LEADING_INT.match(value)
+            return int(match.group()) if match else 0
         body = self._body
         kind = self._kind
+        if not body and kind != KIND_BYTES and not isinstance(body, (dict, list, tuple)):
+            return None  # "", 0 and false are falsy in JavaScript: Koa has no length for them
         if kind == KIND_TEXT:
             return len(body.encode())
         if kind == KIND_BYTES:
@@ -315,7 +322,8 @@ class Response:
     @property
     def type(self) -> str:
         """The mime type without parameters, ``""`` when none is set."""
-        return mime_of(self.headers.get("Content-Type", ""))
+        # As Koa: the text before ``;``, neither trimmed nor lower-cased.
+        return self.headers.get("Content-Type", "").split(";", 1)[0]
 
     @type.setter
     def type(self, value: str | None) -> None:

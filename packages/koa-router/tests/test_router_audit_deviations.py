@@ -95,3 +95,24 @@ async def test_prefix_changed_later_keeps_use_middleware() -> None:
         res = await client.get("/b/x")
         assert await res.json() == {"tag": "x", "route": "/b/x", "trace": ["guard"]}
         assert (await client.get("/a/x")).status == 404
+
+
+async def test_a_nested_routers_param_handler_sees_its_mount_path_params() -> None:
+    # Found by a randomized comparison: Koa never runs orgs' handler for ":org", which only
+    # the mount path declares.
+    async def load_org(value: str, ctx: Context, next: Next) -> None:
+        ctx.state.setdefault("trace", []).append(f"org:{value}")
+        await next()
+
+    orgs = Router()
+    orgs.param("org", load_org)
+    orgs.get("/repos", rep("repos"))
+    api = Router()
+    api.use("/orgs/:org", orgs.routes())
+    async with TestClient(app_of(api)) as client:
+        res = await client.get("/orgs/acme/repos")
+        assert await res.json() == {
+            "tag": "repos",
+            "route": "/orgs/:org/repos",
+            "trace": ["org:acme"],
+        }

@@ -414,3 +414,24 @@ async def test_error_headers_differing_in_case_keep_the_last_as_koa_sets_them() 
     assert status == "HTTP/1.1 400 Bad Request"
     assert headers["x-a"] == ["2"]
     assert body == b"Bad Request"
+
+
+class _NotAnException(BaseException):
+    """A library's own BaseException: Python's closest thing to Koa's non-Error throw."""
+
+
+async def test_a_base_exception_that_is_not_cancellation_is_a_500() -> None:
+    async def handler(ctx: Context, next: Next) -> None:
+        raise _NotAnException("boom")
+
+    events: list[BaseException] = []
+    app = Koa(silent=True)
+    app.on("error", lambda err, ctx: events.append(err))
+    app.use(handler)
+    status, headers, body = await raw_get(
+        app, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    assert status == "HTTP/1.1 500 Internal Server Error"
+    assert headers["content-type"] == ["text/plain; charset=utf-8"]
+    assert body == b"Internal Server Error"
+    assert [type(e) for e in events] == [_NotAnException]

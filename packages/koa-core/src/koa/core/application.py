@@ -169,7 +169,11 @@ class Koa(Generic[ContextT]):
                                 " and assign it to ctx.res"
                             )
                         return res
-                except Exception as err:
+                except BaseException as err:
+                    # Koa answers even a non-Error throw with a 500; here that is a
+                    # BaseException of some library's own, but never cancellation or exit.
+                    if isinstance(err, _PROPAGATE):
+                        raise
                     if not self.handle_error(err, ctx):
                         return _aborted(ctx)
                 try:
@@ -343,6 +347,9 @@ class Koa(Generic[ContextT]):
 
     def __repr__(self) -> str:
         return f"<Koa {self.to_json()}>"
+
+
+_PROPAGATE = (asyncio.CancelledError, KeyboardInterrupt, SystemExit, GeneratorExit)
 
 
 def _aborted(ctx: Context[Any]) -> web.StreamResponse:

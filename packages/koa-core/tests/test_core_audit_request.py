@@ -299,3 +299,24 @@ async def test_max_age_beyond_any_date_is_a_value_error() -> None:
     assert res.status == 500
     assert "Set-Cookie" not in res.headers
     assert errors == ["option max_age is out of range: 1e+17"]
+
+
+# -- header bytes that are not UTF-8 -------------------------------------------------------
+
+
+async def test_a_latin_1_header_reads_as_node_reads_it_and_can_be_echoed() -> None:
+    # aiohttp keeps such bytes as lone surrogates; echoing one used to be a 500.
+    app = Koa()
+
+    async def handler(ctx: Context, next: Next) -> None:
+        ctx.body = f"{ctx.get('X-Name')}|{ctx.cookies.get('a')}|{ctx.origin}|{ctx.host}"
+
+    app.use(handler)
+    async with TestClient(app) as client:
+        reply = await client.raw(
+            b"GET / HTTP/1.1\r\nHost: caf\xe9.example\r\nX-Name: caf\xe9\r\n"
+            b"Cookie: a=\xff\xfe\r\nOrigin: http://caf\xe9\r\nConnection: close\r\n\r\n"
+        )
+    assert reply.startswith(b"HTTP/1.1 200 ")
+    body = reply.partition(b"\r\n\r\n")[2].decode()
+    assert body == "café|ÿþ|http://café|café.example"

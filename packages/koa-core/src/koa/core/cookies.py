@@ -20,6 +20,8 @@ from email.utils import format_datetime
 from time import time
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
+from .request import node_text
+
 if TYPE_CHECKING:
     from .context import Context
 
@@ -127,7 +129,7 @@ class Cookies:
         if parsed is None:
             parsed = {}
             for header in self._ctx.req.headers.getall("Cookie", ()):
-                for part in header.split(";"):
+                for part in node_text(header).split(";"):
                     name, sep, value = part.partition("=")
                     if not sep:
                         continue

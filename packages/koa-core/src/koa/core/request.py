@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .context import Context
     from .response import Response
 
-__all__ = ["QueryValue", "Request", "bad_host", "invalid_host"]
+__all__ = ["QueryValue", "Request", "bad_host", "invalid_host", "node_text"]
 
 #: What ``ctx.query = {...}`` accepts for one key: a value or a list of values.
 QueryValue = str | int | float | bool | None | Iterable[str | int | float | bool | None]
@@ -78,17 +78,32 @@ def invalid_host(headers: CIMultiDictProxy[str], proxy: bool) -> bool:
     return False
 
 
+def node_text(value: str) -> str:
+    """A header value that is not UTF-8 read as Node reads every header: one byte a character.
+
+    aiohttp keeps such bytes as lone surrogates (``caf\\udce9``), which no response could
+    carry; ``b"caf\\xe9"`` reads ``"café"`` instead. UTF-8 and ASCII values are kept.
+    """
+    if value.isascii():
+        return value
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogateescape").decode("latin-1")
+    return value
+
+
 def header_value(headers: CIMultiDictProxy[str], name: str) -> str | None:
     """One header's value as Node presents it: repeated lines joined, or the first kept."""
     values = headers.getall(name, None)
     if values is None:
         return None
     if len(values) == 1:
-        return values[0]
+        return node_text(values[0])
     lower = name.lower()
     if lower in _FIRST_WINS:
-        return values[0]
-    return ("; " if lower == "cookie" else ", ").join(values)
+        return node_text(values[0])
+    return node_text(("; " if lower == "cookie" else ", ").join(values))
 
 
 # -- the request target ------------------------------------------------------------------------
@@ -454,7 +469,8 @@ class Request:
     @property
     def origin(self) -> str | None:
         """The Origin header, or ``None`` (as Koa 3: not the request's own origin)."""
-        return self.req.headers.get("Origin") or None
+        origin = self.req.headers.get("Origin")
+        return node_text(origin) if origin else None
 
     # -- host and protocol -----------------------------------------------------------------
 
@@ -473,6 +489,8 @@ class Request:
             host = headers.get("Host", "")
             if not host:
                 return ""
+        if not host.isascii():
+            host = node_text(host)
         if "," in host:
             host = host.split(",", 1)[0].strip()
         if "@" in host:

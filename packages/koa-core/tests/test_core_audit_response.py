@@ -435,3 +435,38 @@ async def test_a_base_exception_that_is_not_cancellation_is_a_500() -> None:
     assert headers["content-type"] == ["text/plain; charset=utf-8"]
     assert body == b"Internal Server Error"
     assert [type(e) for e in events] == [_NotAnException]
+
+
+# -- flush_headers() -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("status", "body"), [(200, b"OK"), (None, b"Not Found")])
+async def test_flushed_response_without_body_still_sends_the_status_phrase(
+    status: int | None, body: bytes
+) -> None:
+    async def handler(ctx: Context, next: Next) -> None:
+        if status is not None:
+            ctx.status = status
+        await ctx.flush_headers()
+
+    app = Koa(silent=True)
+    app.use(handler)
+    async with TestClient(app) as client:
+        res = await client.get("/")
+        assert res.headers["Transfer-Encoding"] == "chunked"
+        assert "Content-Type" not in res.headers
+        assert await res.read() == body
+
+
+async def test_flushed_response_with_an_explicit_null_body_sends_nothing() -> None:
+    async def handler(ctx: Context, next: Next) -> None:
+        ctx.status = 200
+        await ctx.flush_headers()
+        ctx.body = None
+
+    app = Koa(silent=True)
+    app.use(handler)
+    async with TestClient(app) as client:
+        res = await client.get("/")
+        assert res.status == 200
+        assert await res.read() == b""

@@ -419,9 +419,12 @@ async def _finish_flushed(ctx: Context[Any], res: web.StreamResponse) -> None:
     kind = response._kind
     body = response._body
     try:
-        if ctx.req.method == "HEAD" or kind == KIND_NONE or res.status in EMPTY_STATUSES:
+        if ctx.req.method == "HEAD" or res.status in EMPTY_STATUSES:
             if kind == KIND_STREAM:
                 await aclose_stream(body)
+        elif kind == KIND_NONE:
+            if not response._explicit_null_body:  # Koa still sends the status phrase
+                await res.write((res.reason or str(res.status)).encode())
         elif kind == KIND_TEXT:
             await res.write(body.encode())
         elif kind == KIND_BYTES:

@@ -231,7 +231,10 @@ class Response:
         headers = self.headers
         res = self.res
         if res is not None and res.prepared:
-            return  # after flush_headers(): only the body itself can still change
+            # After flush_headers(): only the body itself can still change (and an explicit
+            # null still means "no status phrase").
+            self._explicit_null_body = kind == KIND_NONE
+            return
 
         if kind == KIND_NONE:
             if self._status not in EMPTY_STATUSES:

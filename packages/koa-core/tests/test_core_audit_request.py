@@ -320,3 +320,21 @@ async def test_a_latin_1_header_reads_as_node_reads_it_and_can_be_echoed() -> No
     assert reply.startswith(b"HTTP/1.1 200 ")
     body = reply.partition(b"\r\n\r\n")[2].decode()
     assert body == "café|ÿþ|http://café|café.example"
+
+
+@pytest.mark.parametrize(
+    ("target", "url"),
+    [
+        (b"HTTP://EXAMPLE.com/P?X", "http://example.com/n?X"),
+        (b"http://u:P@Abs.example:80/x?y", "http://u:P@abs.example:80/n?y"),
+        (b"http://abs.example?q#f", "http://abs.example/n?q#f"),
+    ],
+)
+async def test_a_path_set_on_an_absolute_form_target_lower_cases_scheme_and_host(
+    target: bytes, url: str
+) -> None:
+    def change(ctx: Context) -> None:
+        ctx.path = "/n"
+
+    body = await fetch(app_with(change), target)
+    assert body["url"] == url

@@ -176,7 +176,10 @@ def _split_target(url: str, from_network: bool = False) -> tuple[str, str, str, 
             pos = url.find(sep, start)
             if 0 <= pos < end:
                 end = pos
-        origin, rest = url[:end], url[end:]
+        # url.parse lower-cases the scheme and the host (not the userinfo).
+        userinfo, at, hostport = url[start:end].rpartition("@")
+        origin = f"{url[:scheme_end].lower()}://{userinfo}{at}{hostport.lower()}"
+        rest = url[end:]
     path, query, fragment = _legacy_rest(rest, escape=bool(origin))
     if origin and not path:
         path = "/"

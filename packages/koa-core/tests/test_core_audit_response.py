@@ -470,3 +470,59 @@ async def test_flushed_response_with_an_explicit_null_body_sends_nothing() -> No
         res = await client.get("/")
         assert res.status == 200
         assert await res.read() == b""
+
+
+# -- ctx.throw(): http-errors' argument rules -----------------------------------------------------
+
+
+class _StatusError(Exception):
+    def __init__(self, message: str, **attrs: object) -> None:
+        super().__init__(message)
+        for key, value in attrs.items():
+            setattr(self, key, value)
+
+
+@pytest.mark.parametrize(
+    ("throw", "status", "body"),
+    [
+        # A plain error with a 4xx status of its own is exposed.
+        (lambda ctx: ctx.throw(_StatusError("gone", status=404)), 404, b"gone"),
+        (lambda ctx: ctx.throw(_StatusError("db down", status=503)), 503, b"Service Unavailable"),
+        # The error's own status wins over the number, as http-errors reads them.
+        (lambda ctx: ctx.throw(400, _StatusError("gone", status=404)), 404, b"gone"),
+        (lambda ctx: ctx.throw(400, _StatusError("bad", status_code=422)), 422, b"bad"),
+        # The error's message wins over a text.
+        (lambda ctx: ctx.throw(_StatusError("orig", status=409), "other"), 409, b"orig"),
+        # A status that is not the first argument is a programmer error: 500.
+        (lambda ctx: ctx.throw("msg", 400), 500, b"Internal Server Error"),
+        (lambda ctx: ctx.throw(_StatusError("x", status=600)), 500, b"Internal Server Error"),
+        (lambda ctx: ctx.throw(_StatusError("x", status=404), expose=False), 404, b"Not Found"),
+    ],
+)
+async def test_throw_reads_its_arguments_as_http_errors(
+    throw: Callable[[Context], None], status: int, body: bytes
+) -> None:
+    async with TestClient(app_of(throw)) as client:
+        res = await client.get("/")
+        assert res.status == status
+        assert await res.read() == body
+
+
+async def test_throw_with_an_http_error_of_another_status_rethrows_it() -> None:
+    seen: list[BaseException] = []
+
+    def handler(ctx: Context) -> None:
+        try:
+            ctx.throw(404, "nf")
+        except Exception as err:
+            seen.append(err)
+            ctx.throw(400, err)
+
+    app = app_of(handler)
+    raised: list[BaseException] = []
+    app.on("error", lambda err, ctx: raised.append(err))
+    async with TestClient(app) as client:
+        res = await client.get("/")
+        assert res.status == 404
+        assert await res.read() == b"nf"
+    assert raised == seen

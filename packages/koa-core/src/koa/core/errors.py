@@ -75,46 +75,47 @@ def create_http_error(
     """Build the error ``ctx.throw`` raises (http-errors' argument rules).
 
     ``create_http_error(404)``, ``(400, "msg")``, ``("msg")`` -> 500, ``(exc)`` -> 500 unexposed,
-    ``(400, exc)`` -> status 400 with ``exc``'s message (``exc`` becomes ``__cause__``).
+    ``(400, exc)`` -> status 400 with ``exc``'s message (``exc`` becomes ``__cause__``). As
+    http-errors, an exception's own ``status`` (or ``status_code``) wins over the number, its
+    message over a text, and a status is only taken as the first argument.
     """
-    code = 500
+    code: object = 500
     text: str | None = None
     cause: BaseException | None = None
-    for arg in (status, message):
+    for position, arg in enumerate((status, message)):
         if arg is None:
             continue
-        if isinstance(arg, bool):
-            raise TypeError("ctx.throw() takes a status, a message or an exception, not a bool")
-        if isinstance(arg, int):
+        if isinstance(arg, BaseException):
+            cause = arg
+            code = getattr(arg, "status", None) or getattr(arg, "status_code", None) or code
+        elif isinstance(arg, int) and not isinstance(arg, bool) and position == 0:
             code = arg
         elif isinstance(arg, str):
             text = arg
-        elif isinstance(arg, BaseException):
-            cause = arg
         else:
             raise TypeError(
-                f"ctx.throw() takes a status, a message or an exception, not {type(arg).__name__}"
+                f"ctx.throw() argument #{position + 1}: a status (first), a message or an"
+                f" exception, not {type(arg).__name__}"
             )
-    if cause is not None:
-        if isinstance(cause, HttpError) and (status is cause or code == cause.status):
-            for key, value in props.items():
-                if key not in ("status", "status_code"):
-                    setattr(cause, key, value)
-            return cause
-        if text is None:
-            text = str(cause) or type(cause).__name__
-        if code == 500 and status is cause:
-            inner = getattr(cause, "status", None) or getattr(cause, "status_code", None)
-            if isinstance(inner, int) and not isinstance(inner, bool):
-                code = inner
+    if (
+        not isinstance(code, int)
+        or isinstance(code, bool)
+        or (code not in STATUS_PHRASES and not 400 <= code < 600)
+    ):
+        code = 500
     props.pop("status", None)  # http-errors ignores a status among the properties
     props.pop("status_code", None)
+    if isinstance(cause, HttpError) and cause.status == code:
+        for key, value in props.items():
+            setattr(cause, key, value)
+        return cause
     expose = props.pop("expose", None)
     headers = props.pop("headers", None)
+    if cause is not None:
+        text = str(cause) or type(cause).__name__  # http-errors keeps the error's message
+        if headers is None and isinstance(getattr(cause, "headers", None), Mapping):
+            headers = cause.headers  # type: ignore[attr-defined]
     err = HttpError(code, text, expose=expose, headers=headers, **props)
     if cause is not None:
         err.__cause__ = cause
-        if status is cause:
-            # ctx.throw(exc): a plain exception is an unexposed server error.
-            err.expose = err.status < 500 and is_http_error(cause)
     return err

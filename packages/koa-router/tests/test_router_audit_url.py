@@ -67,6 +67,15 @@ def test_positional_and_mapping_values() -> None:
     assert router.url("two", {"a": 1, "b": 2}, query={"z": True}) == "/p/t/1/2?z=true"
 
 
+def test_optional_groups_take_their_values() -> None:
+    # Deviations: @koa/router 15.7 gives "/o" and "/a/1" here (see the README).
+    assert Router.url_for_path("/o{/:id}", {"id": 5}) == "/o/5"
+    assert Router.url_for_path("/a{/:x}/:id", 1, 2) == "/a/1/2"
+    # As Koa: a group without parameters is kept, one whose parameter is missing is left out.
+    assert Router.url_for_path("/a{/b}/:id", {"id": 1}) == "/a/b/1"
+    assert Router.url_for_path("/a{/:x}/:id", {"id": 1}) == "/a/1"
+
+
 def test_url_for_path() -> None:
     assert Router.url_for_path("/u/:a/:b", 1, 2) == "/u/1/2"
     assert Router.url_for_path("/u/:a", {"a": "x"}, query={"k": "v"}) == "/u/x?k=v"

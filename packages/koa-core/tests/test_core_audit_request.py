@@ -323,6 +323,32 @@ async def test_a_latin_1_header_reads_as_node_reads_it_and_can_be_echoed() -> No
 
 
 @pytest.mark.parametrize(
+    ("content_type", "expected"),
+    [
+        # content-type 1.x refuses the non-token type, so the charset is "" there too.
+        (b'text/pl\xe9in; charset="l\xe91"', "text/pléin||hé"),
+        (b'text/plain; charset="l\xe91"', "text/plain|lé1|hé"),
+    ],
+)
+async def test_latin_1_content_type_and_forwarded_proto_can_be_echoed(
+    content_type: bytes, expected: str
+) -> None:
+    app = Koa(proxy=True)
+
+    async def handler(ctx: Context, next: Next) -> None:
+        ctx.body = f"{ctx.request.type}|{ctx.request.charset}|{ctx.protocol}"
+
+    app.use(handler)
+    async with TestClient(app) as client:
+        reply = await client.raw(
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: " + content_type + b"\r\n"
+            b"X-Forwarded-Proto: h\xe9\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+    assert reply.startswith(b"HTTP/1.1 200 ")
+    assert reply.partition(b"\r\n\r\n")[2].decode() == expected
+
+
+@pytest.mark.parametrize(
     ("target", "url"),
     [
         (b"HTTP://EXAMPLE.com/P?X", "http://example.com/n?X"),

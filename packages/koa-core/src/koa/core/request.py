@@ -531,7 +531,7 @@ class Request:
         if not proto:
             return "http"
         # Koa returns "" when the first value is blank; "http" is the honest answer.
-        return proto.split(",", 1)[0].strip().lower() or "http"
+        return node_text(proto.split(",", 1)[0].strip().lower()) or "http"
 
     @property
     def secure(self) -> bool:
@@ -601,7 +601,7 @@ class Request:
         value = self.req.headers.get("Content-Type")
         if not value:
             return ""
-        return value.split(";", 1)[0].strip().lower()
+        return node_text(value.split(";", 1)[0].strip().lower())
 
     @property
     def charset(self) -> str:
@@ -609,7 +609,7 @@ class Request:
         value = self.req.headers.get("Content-Type")
         if not value or "charset" not in value.lower():
             return ""
-        return _content_type_params(value).get("charset", "")
+        return _content_type_params(node_text(value)).get("charset", "")
 
     def has_body(self) -> bool:
         """True when the request announces a body (Transfer-Encoding or Content-Length)."""

@@ -526,3 +526,66 @@ async def test_throw_with_an_http_error_of_another_status_rethrows_it() -> None:
         assert res.status == 404
         assert await res.read() == b"nf"
     assert raised == seen
+
+
+# -- control characters never reach the wire, nor cost the client its answer ----------------------
+
+
+@pytest.mark.parametrize("value", ["a\x01b", "a\x7fb", "a\x0bb", "\u4e2d"])
+async def test_set_refuses_what_node_refuses_with_a_500(value: str) -> None:
+    def handler(ctx: Context) -> None:
+        ctx.set("X-C", value)
+        ctx.body = "x"
+
+    status, headers, body = await raw_get(
+        app_of(handler), b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    assert status == "HTTP/1.1 500 Internal Server Error"
+    assert "x-c" not in headers
+    assert body == b"Internal Server Error"
+
+
+@pytest.mark.parametrize("value", ["a\tb", "caf\u00e9", "a\x85b"])
+async def test_set_keeps_tab_and_latin_1(value: str) -> None:
+    def handler(ctx: Context) -> None:
+        ctx.set("X-C", value)
+        ctx.body = "x"
+
+    status, headers, _ = await raw_get(
+        app_of(handler), b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    assert status == "HTTP/1.1 200 OK"
+    assert headers["x-c"] == [value.encode().decode("latin-1").strip()]
+
+
+async def _one_chunk() -> AsyncIterator[bytes]:
+    yield b"a"
+
+
+@pytest.mark.parametrize("mode", ["text", "stream", "flush", "path"])
+async def test_a_control_character_assigned_past_set_gets_a_clean_500(
+    mode: str, tmp_path: Any
+) -> None:
+    file = tmp_path / "f.txt"
+    file.write_bytes(b"file")
+
+    async def handler(ctx: Context, next: Next) -> None:
+        ctx.response.headers["X-C"] = "a\x01b"  # bypasses ctx.set's checks
+        if mode == "text":
+            ctx.body = "x"
+        elif mode == "stream":
+            ctx.body = _one_chunk()
+        elif mode == "flush":
+            await ctx.flush_headers()
+        else:
+            ctx.body = file
+
+    app = Koa(silent=True)
+    app.use(handler)
+    status, headers, body = await raw_get(
+        app, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    assert status == "HTTP/1.1 500 Internal Server Error"
+    assert headers["content-length"] == ["21"]
+    assert "transfer-encoding" not in headers
+    assert body == b"Internal Server Error"

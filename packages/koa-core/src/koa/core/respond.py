@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import re
 from collections.abc import AsyncIterator
 from stat import S_ISREG
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,22 @@ if TYPE_CHECKING:
     from .context import Context
 
 _CHUNK = 64 * 1024
+# What aiohttp's writer refuses in a status line or header (RFC 9110 5.5, RFC 9112 4).
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def check_headers(headers: CIMultiDict[str], reason: str) -> None:
+    """``ValueError`` where aiohttp would refuse the headers once it has started a response.
+
+    ``ctx.set`` refuses these already; this catches headers assigned to
+    ``ctx.response.headers`` directly. The plain path needs no such pass: its writer refuses
+    them before anything changes, and the error responder answers.
+    """
+    if _FORBIDDEN.search(reason):
+        raise ValueError(f"status message has a control character: {reason!r}")
+    for name, value in headers.items():
+        if _FORBIDDEN.search(value) or _FORBIDDEN.search(name):
+            raise ValueError(f"header {name!r} has a control character: {value!r}")
 
 
 class _KoaHeaders:
@@ -294,6 +311,12 @@ async def _write_plain(ctx: Context[Any], data: bytes | None) -> web.StreamRespo
     try:
         # Node's status line is HTTP/1.1 for HTTP/1.0 clients too (RFC 9110 6.2).
         await writer.write_headers(f"HTTP/1.1 {status} {reason}", headers)
+    except ValueError:
+        # aiohttp refused a header (a control character set past ``ctx.set``'s checks):
+        # nothing went out, so the error responder can still answer.
+        response.res = None
+        raise
+    try:
         await writer.write_eof(data or b"")
     except ConnectionError:
         response.aborted = True
@@ -303,6 +326,7 @@ async def _write_plain(ctx: Context[Any], data: bytes | None) -> web.StreamRespo
 
 async def _send_file(ctx: Context[Any]) -> web.StreamResponse:
     response = ctx.response
+    check_headers(response.headers, response.message)
     res = KoaFileResponse(response._body, status=response._status, reason=response.message)
     res._headers = response.headers
     response.res = res
@@ -378,7 +402,15 @@ async def _send_stream(ctx: Context[Any], body: Any) -> web.StreamResponse:
         await _close(body, chunks)
         return await _write_plain(ctx, None)
 
-    res = KoaStreamResponse(status=response._status, reason=response.message or "unknown")
+    reason = response.message or "unknown"
+    try:
+        check_headers(response.headers, reason)
+    except ValueError:
+        response._body = None
+        response._kind = KIND_NONE
+        await _close(body, chunks)
+        raise
+    res = KoaStreamResponse(status=response._status, reason=reason)
     res._headers = response.headers
     response.res = res
     try:

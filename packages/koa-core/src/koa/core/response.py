@@ -35,7 +35,9 @@ KIND_PATH = 3
 KIND_STREAM = 4
 KIND_JSON = 5
 
-_UNSAFE_HEADER = re.compile(r"[\r\n\0]")
+# What Node refuses in a header value or status message (ERR_INVALID_CHAR): controls but tab
+# (CR, LF and NUL included), DEL, and anything beyond Latin-1.
+_UNSAFE_HEADER = re.compile(r"[^\t\x20-\x7e\x80-\xff]")
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 # JavaScript's ``\s`` (Koa's ``/^\s*</``), not Python's: that one lacks U+FEFF and has
 # U+001C-001F and U+0085.
@@ -63,10 +65,10 @@ def _header_text(field: str, value: object) -> str:
     else:
         text = str(value)
     if _UNSAFE_HEADER.search(text):
-        raise ValueError(f"header {field!r} has a CR, LF or NUL in its value: {text!r}")
-    if not text.isascii() and max(text) > "\xff":
-        # Node refuses these too (ERR_INVALID_CHAR): header bytes are Latin-1 at most.
-        raise ValueError(f"header {field!r} has a character beyond Latin-1: {text!r}")
+        raise ValueError(
+            f"header {field!r} has a CR, LF, NUL or other control character, or one beyond"
+            f" Latin-1, in its value: {text!r}"
+        )
     return text
 
 
@@ -571,9 +573,11 @@ class Response:
         """Send the status and headers now; later header and status changes are ignored."""
         if self.header_sent:
             return
-        from .respond import KoaStreamResponse
+        from .respond import KoaStreamResponse, check_headers
 
-        res = KoaStreamResponse(status=self._status, reason=self.message or "unknown")
+        reason = self.message or "unknown"
+        check_headers(self.headers, reason)
+        res = KoaStreamResponse(status=self._status, reason=reason)
         res._headers = self.headers  # later changes are ignored: see ``header_sent``
         self.res = res
         await res.prepare(self.req)

@@ -364,3 +364,30 @@ async def test_a_path_set_on_an_absolute_form_target_lower_cases_scheme_and_host
 
     body = await fetch(app_with(change), target)
     assert body["url"] == url
+
+
+async def test_request_to_json_has_nodes_header_object() -> None:
+    def change(ctx: Context) -> object:
+        return ctx.request.to_json()
+
+    body = await fetch(
+        app_with(change),
+        b"/p?a=1",
+        b"X-C: 1",
+        b"X-C: 2",
+        b"Cookie: a=1",
+        b"Cookie: b=2",
+        b"Authorization: x",
+        b"Authorization: y",
+    )
+    assert body["result"] == {
+        "method": "GET",
+        "url": "/p?a=1",
+        "header": {
+            "host": "example.com",
+            "x-c": "1, 2",
+            "cookie": "a=1; b=2",
+            "authorization": "x",
+            "connection": "close",
+        },
+    }

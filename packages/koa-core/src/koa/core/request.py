@@ -716,8 +716,17 @@ class Request:
         return self.method in _IDEMPOTENT
 
     def to_json(self) -> dict[str, Any]:
-        """``{"method", "url", "header"}``, as Koa's ``request.toJSON()``."""
-        return {"method": self.method, "url": self.url, "header": dict(self.req.headers)}
+        """``{"method", "url", "header"}``, as Koa's ``request.toJSON()``.
+
+        Header names are lower-case and repeated lines read as ``get()`` reads them.
+        """
+        headers = self.req.headers
+        header: dict[str, str] = {}
+        for name in headers:
+            lower = name.lower()
+            if lower not in header:
+                header[lower] = header_value(headers, name) or ""
+        return {"method": self.method, "url": self.url, "header": header}
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.url}>"

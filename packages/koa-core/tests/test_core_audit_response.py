@@ -186,6 +186,12 @@ async def test_a_latin_1_header_value_is_sent() -> None:
         (b"http://u:p@x/p", "http://u:p@x/p"),  # user info is not part of the host
         (b"/\t/evil.example/", "/"),  # tabs are dropped: //evil.example
         (b"\\\\evil.example/x", "/"),  # backslashes are slashes: //evil.example
+        (b"/\\evil.example/x", "/"),
+        (b"\\x", "\\x"),  # ... so this is the path /x, on this host
+        (b"ftp://x/", "ftp://x/"),  # any scheme, when the host is this one
+        (b"ws://x:80/p", "ws://x:80/p"),
+        (b"http:x", "/"),  # no host of its own
+        (b"http:\\\\x\\p", "/"),  # a host hidden by backslashes
         (b"javascript:alert(1)", "/"),
         (b"data:text/html,<b>", "/"),
         (b"http://x:8080/p", "/"),
@@ -589,3 +595,21 @@ async def test_a_control_character_assigned_past_set_gets_a_clean_500(
     assert headers["content-length"] == ["21"]
     assert "transfer-encoding" not in headers
     assert body == b"Internal Server Error"
+
+
+@pytest.mark.parametrize(
+    ("target", "location"),
+    [
+        ("http://@a.example/", "http://a.example/"),
+        ("http://:@a.example/x", "http://a.example/x"),
+        ("http://u:@a.example/", "http://u@a.example/"),
+        ("http://:p@a.example/", "http://:p@a.example/"),
+    ],
+)
+async def test_redirect_drops_empty_user_info_as_whatwg(target: str, location: str) -> None:
+    def handler(ctx: Context) -> None:
+        ctx.redirect(target)
+
+    async with TestClient(app_of(handler)) as client:
+        res = await client.get("/", allow_redirects=False)
+        assert res.headers["Location"] == location

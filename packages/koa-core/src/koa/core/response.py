@@ -50,6 +50,7 @@ _JSON_TYPE = re.compile(r"\bjson\b", re.IGNORECASE)
 _QUOTED_ETAG = re.compile(r'^(W/)?"')
 _HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
 _LEADING_INT = re.compile(r"[ \t\n\r\f\v]*[+-]?[0-9]+")
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _C0_SPACE = "".join(map(chr, range(0x21)))
 _NO_TAB_NEWLINE = str.maketrans("", "", "\t\n\r")
@@ -498,27 +499,25 @@ class Response:
         # ``new URL(referrer, ctx.href)``): leading controls and spaces are dropped, tabs and
         # newlines removed, and a reference without a scheme stays on this host.
         referrer = referrer.lstrip(_C0_SPACE).translate(_NO_TAB_NEWLINE)
-        if referrer.startswith(("//", "\\", "/\\")):
-            return False  # another host (or ours, protocol-relative: refused all the same)
-        if referrer.startswith("/") or not _SCHEME.match(referrer):
-            return True
+        if not _SCHEME.match(referrer):
+            # A path reference: backslashes are slashes to WHATWG (``\\x`` is ``/x``).
+            # ``//host`` names another host (or ours, protocol-relative: refused all the same).
+            return not referrer.replace("\\", "/").startswith("//")
         from yarl import URL
 
         try:
             url = URL(referrer)
         except ValueError:
             return False
-        if url.scheme not in ("http", "https") or not url.raw_host:
-            return False
-        if "\\" in referrer:
-            return False
+        if not url.raw_host or "\\" in referrer:
+            return False  # no host (javascript:, data:, http:x), or one hidden by backslashes
         own = self.request.host.lower()
         # WHATWG's ``url.host``: no user info, brackets around IPv6, no default port.
         host = url.raw_host.lower()
         if ":" in host:
             host = f"[{host}]"
         port = url.explicit_port
-        if port is not None and port != (80 if url.scheme == "http" else 443):
+        if port is not None and port != _DEFAULT_PORTS.get(url.scheme):
             host = f"{host}:{port}"
         return bool(own) and host == own
 

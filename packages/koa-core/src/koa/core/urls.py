@@ -76,7 +76,7 @@ def normalize_http_url(url: str) -> str:
 def _normalize_authority(scheme: str, authority: str) -> str | None:
     """``userinfo@host:port`` with the host canonical and a default port dropped, or
     ``None`` where a browser's URL parser would refuse it (then it is kept as written)."""
-    userinfo, at, hostport = authority.rpartition("@")
+    userinfo, _, hostport = authority.rpartition("@")
     if hostport.startswith("["):
         close = hostport.find("]")
         host, port_part = hostport[: close + 1], hostport[close + 1 :]
@@ -94,7 +94,10 @@ def _normalize_authority(scheme: str, authority: str) -> str | None:
             return None
         port = "" if number == _DEFAULT_PORTS[scheme] else str(number)
     hostport = f"{normal_host}:{port}" if port else normal_host
-    return f"{userinfo}@{hostport}" if at else hostport
+    user, _colon, password = userinfo.partition(":")
+    if not user and not password:
+        return hostport  # WHATWG drops an empty user info: http://@a/ -> http://a/
+    return f"{user}:{password}@{hostport}" if password else f"{user}@{hostport}"
 
 
 _TAB_NEWLINE = {ord("\t"): None, ord("\n"): None, ord("\r"): None}

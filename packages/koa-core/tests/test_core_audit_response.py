@@ -613,3 +613,26 @@ async def test_redirect_drops_empty_user_info_as_whatwg(target: str, location: s
     async with TestClient(app_of(handler)) as client:
         res = await client.get("/", allow_redirects=False)
         assert res.headers["Location"] == location
+
+
+@pytest.mark.parametrize("field", ["", " , ,Origin", "Origin,", "a b"])
+async def test_vary_with_an_empty_or_invalid_item_is_a_500_as_the_vary_package(field: str) -> None:
+    def handler(ctx: Context) -> None:
+        ctx.vary(field)
+        ctx.body = "x"
+
+    async with TestClient(app_of(handler)) as client:
+        res = await client.get("/")
+        assert res.status == 500
+        assert "Vary" not in res.headers
+
+
+async def test_vary_trims_spaces_and_keeps_known_fields_once() -> None:
+    def handler(ctx: Context) -> None:
+        ctx.set("Vary", "Accept")
+        ctx.vary(" origin ,Accept,  X-Y")
+        ctx.body = "x"
+
+    async with TestClient(app_of(handler)) as client:
+        res = await client.get("/")
+        assert res.headers["Vary"] == "Accept, origin, X-Y"

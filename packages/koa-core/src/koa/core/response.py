@@ -409,10 +409,11 @@ class Response:
         """Add ``field`` to Vary unless it is there already (``*`` absorbs everything)."""
         if self.header_sent:
             return
-        fields = [f.strip() for f in _header_text("Vary", field).split(",") if f.strip()]
+        # As the vary package: items split on commas, spaces trimmed, and each one a token
+        # (so "" and "a,,b" are errors too).
+        fields = [f.strip(" ") for f in _header_text("Vary", field).split(",")]
         for f in fields:
-            if f != "*":
-                _check_field(f)
+            _check_field(f)
         current = self.get("Vary")
         if current.strip() == "*":
             return

@@ -636,3 +636,37 @@ async def test_vary_trims_spaces_and_keeps_known_fields_once() -> None:
     async with TestClient(app_of(handler)) as client:
         res = await client.get("/")
         assert res.headers["Vary"] == "Accept, origin, X-Y"
+
+
+# -- a Transfer-Encoding set by the middleware ----------------------------------------------------
+
+
+@pytest.mark.parametrize("before", [True, False])
+async def test_a_transfer_encoding_set_by_middleware_is_honoured_with_chunks(before: bool) -> None:
+    def handler(ctx: Context) -> None:
+        if before:
+            ctx.set("Transfer-Encoding", "chunked")
+        ctx.body = "abc"
+        if not before:
+            ctx.set("Transfer-Encoding", "chunked")
+
+    status, headers, body = await raw_get(
+        app_of(handler), b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    assert status == "HTTP/1.1 200 OK"
+    assert headers["transfer-encoding"] == ["chunked"]
+    assert "content-length" not in headers  # never beside Transfer-Encoding (RFC 9112 6.2)
+    assert body == b"3\r\nabc\r\n0\r\n\r\n"
+
+
+async def test_a_transfer_encoding_set_by_middleware_is_close_delimited_for_http_1_0() -> None:
+    def handler(ctx: Context) -> None:
+        ctx.set("Transfer-Encoding", "chunked")
+        ctx.body = {"a": 1}
+
+    status, headers, body = await raw_get(app_of(handler), b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+    assert status == "HTTP/1.1 200 OK"
+    assert "transfer-encoding" not in headers
+    assert "content-length" not in headers
+    assert headers["connection"] == ["close"]
+    assert body == b'{"a":1}'

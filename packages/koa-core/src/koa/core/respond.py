@@ -285,6 +285,8 @@ async def _write_plain(ctx: Context[Any], data: bytes | None) -> web.StreamRespo
     method = req.method
     # aiohttp's rules: no body for HEAD, 1xx, 204 and 304; a length unless it's implied.
     no_body = status < 200 or status == 204 or status == 304 or method == "HEAD"
+    if data and "Transfer-Encoding" in headers and not no_body:
+        return await _write_chunked(ctx, data)
     if "Content-Length" not in headers:
         size = len(data) if data else 0
         if size or (status != 304 and method != "HEAD"):
@@ -322,6 +324,28 @@ async def _write_plain(ctx: Context[Any], data: bytes | None) -> web.StreamRespo
         response.aborted = True
         res.body_bytes = 0
     return res  # type: ignore[return-value]
+
+
+async def _write_chunked(ctx: Context[Any], data: bytes) -> web.StreamResponse:
+    """A body of known length under a Transfer-Encoding the middleware set: sent chunked
+    (close-delimited to HTTP/1.0) by aiohttp, without the Content-Length that RFC 9112 6.2
+    forbids beside it (Node would frame it chunked but could keep both headers)."""
+    response = ctx.response
+    headers = response.headers
+    headers.popall("Content-Length", None)
+    headers.popall("Transfer-Encoding", None)
+    reason = response.message or "unknown"
+    check_headers(headers, reason)
+    res = KoaStreamResponse(status=response._status, reason=reason)
+    res._headers = headers
+    response.res = res
+    try:
+        await res.prepare(ctx.req)
+        await res.write(data)
+        await res.write_eof()
+    except ConnectionError:
+        response.aborted = True
+    return res
 
 
 async def _send_file(ctx: Context[Any]) -> web.StreamResponse:

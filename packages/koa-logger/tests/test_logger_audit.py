@@ -9,6 +9,7 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
+from aiohttp import web
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient
 from koa.logger import LogArgs, logger
@@ -216,3 +217,25 @@ async def test_complete_streams_are_not_logged_as_cut() -> None:
         entries = await capture.wait(4)
     assert [line.split(" 200 ")[0] for line, _ in entries[1::2]] == ["  --> GET /s"] * 2
     assert all(line.endswith(" 1.17kb") for line, _ in entries[1::2])
+
+
+async def test_a_websocket_that_ends_normally_is_not_logged_as_cut() -> None:
+    capture = Capture()
+    app = Koa(silent=True)
+    app.use(logger(transporter=capture, color=False))
+
+    async def socket(ctx: Context, next: Next) -> None:
+        ws = web.WebSocketResponse()
+        await ws.prepare(ctx.req)
+        await ws.send_str("hi")
+        await ws.close()
+        ctx.respond = False
+        ctx.res = ws
+
+    app.use(socket)
+    async with TestClient(app) as client:
+        async with client.session.ws_connect(client.make_url("/ws")) as ws:
+            assert (await ws.receive()).data == "hi"
+            await ws.receive()
+        (_, (line, _)) = await capture.wait(2)
+    assert line.startswith("  --> GET /ws 101 "), line

@@ -177,6 +177,11 @@ def _middleware(formats: Formats, emit: Emit) -> LoggerMiddleware:
             response = ctx.response
             status = response.status or 404
             cut = response.aborted
+            if not ctx.respond:
+                # The app wrote its own response (a WebSocket's 101, say): log its status.
+                own = response.res
+                if own is not None and own.prepared:
+                    status = own.status
             if status in _EMPTY_STATUSES:
                 length = ""
             else:
@@ -186,9 +191,10 @@ def _middleware(formats: Formats, emit: Emit) -> LoggerMiddleware:
                     size = res.content_length
                     if size is None:
                         size = response.bytes_sent
-                        if not cut:
+                        if not cut and ctx.respond:
                             # A stream that failed after its first bytes: the connection was
                             # cut under it (a complete response leaves it open until now).
+                            # Not for responses the app wrote itself (a WebSocket ends closed).
                             transport = ctx.req.transport
                             cut = transport is None or transport.is_closing()
                 else:

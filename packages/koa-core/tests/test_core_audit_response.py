@@ -670,3 +670,39 @@ async def test_a_transfer_encoding_set_by_middleware_is_close_delimited_for_http
     assert "content-length" not in headers
     assert headers["connection"] == ["close"]
     assert body == b'{"a":1}'
+
+
+# -- a Content-Length set by hand never desynchronises a keep-alive connection --------------------
+
+
+async def test_a_short_user_content_length_cuts_the_body_so_the_next_response_parses() -> None:
+    def handler(ctx: Context) -> None:
+        ctx.body = "hello"
+        if ctx.path == "/short":
+            ctx.length = 3  # Koa's rule: the value set by hand is sent
+
+    async with TestClient(app_of(handler)) as client:
+        raw = await client.raw(
+            b"GET /short HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+    first, _, rest = raw.partition(b"\r\n\r\n")
+    assert b"\r\nContent-Length: 3" in first
+    body, second = rest[:3], rest[3:]
+    assert body == b"hel"
+    assert second.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert second.endswith(b"\r\n\r\nhello")
+
+
+async def test_a_long_user_content_length_ends_the_connection_instead_of_hanging() -> None:
+    def handler(ctx: Context) -> None:
+        ctx.body = "hello"
+        ctx.length = 10
+
+    async with TestClient(app_of(handler)) as client:
+        raw = await client.raw(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", timeout=30)
+    status, headers, body = head_of(raw)
+    assert status == "HTTP/1.1 200 OK"
+    assert headers["content-length"] == ["10"]
+    assert headers["connection"] == ["close"]
+    assert body == b"hello"

@@ -287,6 +287,15 @@ async def _write_plain(ctx: Context[Any], data: bytes | None) -> web.StreamRespo
     no_body = status < 200 or status == 204 or status == 304 or method == "HEAD"
     if data and "Transfer-Encoding" in headers and not no_body:
         return await _write_chunked(ctx, data)
+    must_close = False
+    if response._user_length and data and not no_body:
+        # A Content-Length set by hand is sent as it is (Koa's rule), but the body never runs
+        # past it, and a shorter body ends the connection: no desync on keep-alive.
+        declared = response.length or 0
+        if declared < len(data):
+            data = data[:declared]
+        elif declared > len(data):
+            must_close = True
     if "Content-Length" not in headers:
         size = len(data) if data else 0
         if size or (status != 304 and method != "HEAD"):
@@ -298,7 +307,7 @@ async def _write_plain(ctx: Context[Any], data: bytes | None) -> web.StreamRespo
         data = None
     if "Date" not in headers:
         headers["Date"] = rfc822_formatted_time()
-    keep_alive = req.keep_alive
+    keep_alive = req.keep_alive and not must_close
     connection = headers.get("Connection")
     if connection is None:
         if not keep_alive:

@@ -151,6 +151,7 @@ class Response:
         "_kind",
         "_message",
         "_status",
+        "_user_length",
         "aborted",
         "app",
         "headers",
@@ -172,6 +173,9 @@ class Response:
         self._message: str | None = None
         self._body: Any = None
         self._kind = KIND_NONE
+        # True once middleware set Content-Length itself: respond then makes sure the body
+        # it writes does not run past it (or stop short of it) on a keep-alive connection.
+        self._user_length = False
         #: True when the client went away before the response was complete.
         self.aborted = False
 
@@ -375,6 +379,8 @@ class Response:
             return
         _check_field(field)
         headers = self.headers
+        if len(field) == 14 and field.lower() == "content-length":
+            self._user_length = True
         if isinstance(value, (list, tuple)):
             if len(value) != 1 and field.lower() in ("content-type", "content-length"):
                 raise ValueError(f"{field} must have exactly one value, not {len(value)}")

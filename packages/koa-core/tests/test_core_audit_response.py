@@ -700,9 +700,33 @@ async def test_a_long_user_content_length_ends_the_connection_instead_of_hanging
         ctx.length = 10
 
     async with TestClient(app_of(handler)) as client:
-        raw = await client.raw(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", timeout=30)
+        # Were the connection kept, the second request would be answered too.
+        raw = await client.raw(
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
     status, headers, body = head_of(raw)
     assert status == "HTTP/1.1 200 OK"
     assert headers["content-length"] == ["10"]
     assert headers["connection"] == ["close"]
     assert body == b"hello"
+
+
+async def test_a_stream_shorter_than_its_content_length_ends_the_connection() -> None:
+    async def short() -> AsyncIterator[bytes]:
+        yield b"ab"
+
+    def handler(ctx: Context) -> None:
+        ctx.body = short()
+        ctx.length = 5
+
+    async with TestClient(app_of(handler)) as client:
+        # Were the connection kept, the second request would be answered too.
+        raw = await client.raw(
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+    status, headers, body = head_of(raw)
+    assert status == "HTTP/1.1 200 OK"
+    assert headers["content-length"] == ["5"]
+    assert body == b"ab"

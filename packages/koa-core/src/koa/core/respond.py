@@ -452,7 +452,7 @@ async def _send_stream(ctx: Context[Any], body: Any) -> web.StreamResponse:
             await res.write(first)
         async for chunk in chunks:
             await res.write(_as_bytes(chunk))
-        await res.write_eof()
+        await _end(ctx, res)
     except ConnectionError:
         response.aborted = True  # the client went away: stop reading the stream
     except Exception as err:
@@ -463,6 +463,22 @@ async def _send_stream(ctx: Context[Any], body: Any) -> web.StreamResponse:
     finally:
         await _close(body, chunks)
     return res
+
+
+async def _end(ctx: Context[Any], res: web.StreamResponse) -> None:
+    """Finish a streamed response; one that fell short of its Content-Length closes the
+    connection instead, or the client would wait for bytes that never come."""
+    declared = res.content_length
+    if (
+        declared is not None
+        and getattr(res, "body_bytes", 0) < declared
+        and ctx.req.method != "HEAD"
+        and res.status >= 200
+        and res.status not in EMPTY_STATUSES
+    ):
+        abort(ctx)
+    else:
+        await res.write_eof()
 
 
 def abort(ctx: Context[Any]) -> None:
@@ -511,7 +527,7 @@ async def _finish_flushed(ctx: Context[Any], res: web.StreamResponse) -> None:
                     await res.write(chunk)
             finally:
                 file.close()
-        await res.write_eof()
+        await _end(ctx, res)
     except ConnectionError:
         response.aborted = True
     except Exception as err:

@@ -257,3 +257,33 @@ async def test_a_413_for_a_body_already_received_keeps_the_connection() -> None:
     assert b"Connection: close" not in first
     assert second.startswith(b"HTTP/1.1 200 OK\r\n")
     assert second.endswith(b'{"has":true,"body":[3],"raw":"[3]"}')
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        # A byte that is not UTF-8 in the header (Koa ignores the charset; here it was a 500).
+        (
+            b"Content-Type: application/json; charset=utf-8\xff",
+            b'unsupported charset "UTF-8\\udcff"',
+        ),
+        (b"Content-Type: application/json; charset=\xc3\xa9", b'unsupported charset "\\xc9"'),
+        (
+            b"Content-Type: application/json; charset=" + b"x" * 5000,
+            b'unsupported charset "' + b"X" * 64 + b'..."',
+        ),
+        (
+            b"Content-Type: application/json\r\nContent-Encoding: g\xffzip",
+            b"Unsupported Content-Encoding: g\\udcffzip",
+        ),
+        (
+            b"Content-Type: application/json\r\nContent-Encoding: " + b"x" * 3000,
+            b"Unsupported Content-Encoding: " + b"x" * 64 + b"...",
+        ),
+    ],
+)
+async def test_header_values_in_415_messages_are_escaped_and_bounded(
+    header: bytes, message: bytes
+) -> None:
+    raw = request(b'{"a":1}', None, headers=header + b"\r\n")
+    assert await send(echo_app(), raw) == (415, message)

@@ -1,4 +1,5 @@
-"""Which request Content-Types each body kind (json, form, text, xml) covers."""
+"""Which request Content-Types each body kind (json, form, text, xml) covers, and how header
+values are shown in error messages."""
 
 from __future__ import annotations
 
@@ -84,3 +85,17 @@ class TypeTable:
             if _matches(pattern, mime):
                 return candidate
         return None
+
+
+def shown(value: str, limit: int = 64) -> str:
+    """A header value as an error message may repeat it: printable ASCII, at most ``limit``
+    characters (a longer value is cut and ends with ``...``).
+
+    Header bytes that are not UTF-8 reach us as surrogate escapes, which cannot be encoded
+    into a response; they are shown as ``\\udcff``.
+    """
+    if value.isascii() and value.isprintable() and len(value) <= limit:
+        return value
+    text = value.encode("ascii", "backslashreplace").decode("ascii")
+    text = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 from koa.core import HttpError
 
+from .content_types import shown
+
 
 class Decoder(Protocol):
     def decode(self, data: bytes, max_length: int) -> bytes:
@@ -119,4 +121,4 @@ def decoder_for(encoding: str) -> Decoder:
         return ZlibDecoder(encoding)
     if encoding == "br":
         return BrotliDecoder()
-    raise HttpError(415, f"Unsupported Content-Encoding: {encoding}")
+    raise HttpError(415, f"Unsupported Content-Encoding: {shown(encoding)}")

@@ -8,7 +8,7 @@ from typing import Any
 
 from koa.core import Context, HttpError, Next
 
-from .content_types import TypeTable
+from .content_types import TypeTable, shown
 from .limits import parse_limit
 from .parsers import decode_text, parse_form, parse_json, text_codec
 from .reading import read_body
@@ -100,7 +100,7 @@ def bodyparser(
             return
         codec = text_codec(charset) if charset else default_codec
         if codec is None:
-            raise HttpError(415, f'unsupported charset "{charset.upper()}"', charset=charset)
+            raise HttpError(415, f'unsupported charset "{shown(charset.upper())}"', charset=charset)
         data = await read_body(ctx, limits[kind], read_timeout)
         text = decode_text(data, codec)
         if kind == "json":

@@ -730,3 +730,24 @@ async def test_a_stream_shorter_than_its_content_length_ends_the_connection() ->
     assert status == "HTTP/1.1 200 OK"
     assert headers["content-length"] == ["5"]
     assert body == b"ab"
+
+
+async def test_an_http_1_0_keep_alive_stream_is_close_delimited_and_closed() -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"ab"
+
+    def handler(ctx: Context) -> None:
+        ctx.body = chunks() if ctx.path == "/stream" else "next"
+
+    async with TestClient(app_of(handler)) as client:
+        # Were the connection kept, the second request would be answered too.
+        raw = await client.raw(
+            b"GET /stream HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n"
+            b"GET /next HTTP/1.0\r\nHost: x\r\n\r\n",
+            timeout=30,
+        )
+    status, headers, body = head_of(raw)
+    assert status == "HTTP/1.1 200 OK"
+    assert headers["connection"] == ["close"]
+    assert "content-length" not in headers
+    assert body == b"ab"

@@ -65,7 +65,16 @@ class _KoaHeaders:
         if not had_type:
             headers.popall("Content-Type", None)
         headers.popall("Server", None)
-        if not self._keep_alive and "Connection" not in headers:  # type: ignore[attr-defined]
+        request = self._req  # type: ignore[attr-defined]
+        if (
+            request.version < (1, 1)
+            and "Content-Length" not in headers
+            and not getattr(self, "_must_be_empty_body", False)
+        ):
+            # A close-delimited body (HTTP/1.0 cannot chunk): aiohttp drops keep-alive for the
+            # headers only, and would keep the connection the client waits to see closed.
+            setattr(self, "_keep_alive", False)  # noqa: B010 - aiohttp's own attribute
+        if not getattr(self, "_keep_alive", True) and "Connection" not in headers:
             headers["Connection"] = "close"  # aiohttp leaves it implied for HTTP/1.0
 
     async def _write_headers(self) -> None:

@@ -7,7 +7,6 @@ import functools
 import json
 import re
 from typing import Any, NoReturn
-from urllib.parse import unquote_to_bytes
 
 from koa.core import HttpError
 
@@ -99,6 +98,7 @@ def parse_form(text: str, codec: str) -> dict[str, str | list[str]]:
 
 
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_ESCAPES = re.compile(r"((?:%[0-9A-Fa-f]{2})+)")
 
 
 def _form_decode(text: str, codec: str) -> str:
@@ -108,7 +108,12 @@ def _form_decode(text: str, codec: str) -> str:
         return text
     if _BAD_ESCAPE.search(text) is not None:
         return text
+    # Each run of escapes is decoded on its own, the text between them is kept: a body in
+    # latin1 has already been decoded to text, so its letters must not be re-encoded.
+    pieces = _ESCAPES.split(text)
     try:
-        return unquote_to_bytes(text).decode(codec)
+        for at in range(1, len(pieces), 2):
+            pieces[at] = bytes.fromhex(pieces[at].replace("%", "")).decode(codec)
     except UnicodeDecodeError:
         return text
+    return "".join(pieces)

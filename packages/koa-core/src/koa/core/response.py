@@ -402,6 +402,8 @@ class Response:
             count = len(self.headers.getall(field, ())) + len(texts)
             if count != 1:
                 raise ValueError(f"{field} must have exactly one value, not {count}")
+            if field.lower() == "content-length":
+                self._user_length = True
         for text in texts:
             self.headers.add(field, text)
 

@@ -751,3 +751,38 @@ async def test_an_http_1_0_keep_alive_stream_is_close_delimited_and_closed() -> 
     assert headers["connection"] == ["close"]
     assert "content-length" not in headers
     assert body == b"ab"
+
+
+# -- lone surrogates (from JSON input such as "\ud800") are written as Node writes them ------------
+
+
+@pytest.mark.parametrize(
+    ("body", "sent", "content_type"),
+    [
+        ("a\ud800b", b"a\xef\xbf\xbdb", "text/plain; charset=utf-8"),  # U+FFFD, as Buffer
+        ("a\ud83d\ude00b", "a\U0001f600b".encode(), "text/plain; charset=utf-8"),  # a pair
+        ({"s": "a\ud800b"}, b'{"s":"a\\ud800b"}', "application/json; charset=utf-8"),
+    ],
+)
+async def test_a_lone_surrogate_in_a_body_is_sent_not_a_500(
+    body: object, sent: bytes, content_type: str
+) -> None:
+    def handler(ctx: Context) -> None:
+        ctx.body = body
+
+    async with TestClient(app_of(handler)) as client:
+        res = await client.get("/")
+        assert res.status == 200
+        assert res.headers["Content-Type"] == content_type
+        assert res.headers["Content-Length"] == str(len(sent))
+        assert await res.read() == sent
+
+
+async def test_an_error_message_with_a_lone_surrogate_is_sent() -> None:
+    def handler(ctx: Context) -> None:
+        ctx.throw(400, "bad \udc00")
+
+    async with TestClient(app_of(handler)) as client:
+        res = await client.get("/")
+        assert res.status == 400
+        assert await res.read() == b"bad \xef\xbf\xbd"

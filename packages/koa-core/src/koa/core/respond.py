@@ -29,6 +29,8 @@ from .response import (
     KIND_STREAM,
     KIND_TEXT,
     aclose_stream,
+    json_utf8,
+    utf8,
 )
 from .statuses import EMPTY_STATUSES, STATUS_PHRASES
 
@@ -207,11 +209,11 @@ async def respond(ctx: Context[Any]) -> web.StreamResponse:
     head = ctx.req.method == "HEAD"
 
     if kind == KIND_TEXT:
-        data: bytes = body.encode()
+        data: bytes = utf8(body)
     elif kind == KIND_BYTES:
         data = body if type(body) is bytes else bytes(body)
     elif kind == KIND_JSON:
-        data = ctx.app.json_dumps(body).encode()
+        data = json_utf8(ctx.app.json_dumps(body))
         if head:
             # Koa's HEAD: a length set by the middleware stays; 0 and false have none.
             if "Content-Length" not in headers and (body or type(body) in (dict, list, tuple)):
@@ -226,7 +228,7 @@ async def respond(ctx: Context[Any]) -> web.StreamResponse:
             return await _write_plain(ctx, None)
         if head:
             return await _write_plain(ctx, None)
-        data = (response.message or str(status)).encode()
+        data = utf8(response.message or str(status))
         headers["Content-Type"] = "text/plain; charset=utf-8"
         headers["Content-Length"] = str(len(data))
     elif kind == KIND_PATH:
@@ -413,7 +415,7 @@ def _as_bytes(chunk: Any) -> bytes:
     if isinstance(chunk, (bytes, bytearray, memoryview)):
         return chunk  # type: ignore[return-value]
     if isinstance(chunk, str):
-        return chunk.encode()
+        return utf8(chunk)
     raise TypeError(f"a stream body must yield bytes or str, not {type(chunk).__name__}")
 
 
@@ -516,11 +518,11 @@ async def _finish_flushed(ctx: Context[Any], res: web.StreamResponse) -> None:
             if not response._explicit_null_body:  # Koa still sends the status phrase
                 await res.write((res.reason or str(res.status)).encode())
         elif kind == KIND_TEXT:
-            await res.write(body.encode())
+            await res.write(utf8(body))
         elif kind == KIND_BYTES:
             await res.write(body)
         elif kind == KIND_JSON:
-            await res.write(ctx.app.json_dumps(body).encode())
+            await res.write(json_utf8(ctx.app.json_dumps(body)))
         elif kind == KIND_STREAM:
             chunks = _chunks(body)
             try:

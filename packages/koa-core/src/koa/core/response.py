@@ -78,6 +78,25 @@ def _check_field(field: str) -> None:
         raise ValueError(f"invalid header name: {field!r}")
 
 
+def utf8(text: str) -> bytes:
+    """``text`` as UTF-8, a lone surrogate written as U+FFFD (as Node's Buffer writes it).
+
+    Lone surrogates reach a body from JSON input (``"\\ud800"``); ``str.encode`` refuses them.
+    """
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode()
+
+
+def json_utf8(text: str) -> bytes:
+    """JSON text as UTF-8, a lone surrogate escaped as ``\\ud800`` (as JSON.stringify does)."""
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace")
+
+
 def classify(value: object) -> int:
     """Which kind of body ``value`` is (one of the ``KIND_*`` constants)."""
     if value is None:
@@ -274,7 +293,7 @@ class Response:
                 headers["Content-Type"] = (
                     "text/html; charset=utf-8" if html else "text/plain; charset=utf-8"
                 )
-            headers["Content-Length"] = str(len(value) if value.isascii() else len(value.encode()))
+            headers["Content-Length"] = str(len(value) if value.isascii() else len(utf8(value)))
         elif kind == KIND_BYTES:
             if set_type:
                 headers["Content-Type"] = "application/octet-stream"
@@ -313,11 +332,11 @@ class Response:
         if not body and kind != KIND_BYTES and not isinstance(body, (dict, list, tuple)):
             return None  # "", 0 and false are falsy in JavaScript: Koa has no length for them
         if kind == KIND_TEXT:
-            return len(body.encode())
+            return len(utf8(body))
         if kind == KIND_BYTES:
             return len(body)
         if kind == KIND_JSON:
-            return len(self.app.json_dumps(body).encode())
+            return len(json_utf8(self.app.json_dumps(body)))
         return None
 
     @length.setter

@@ -201,7 +201,10 @@ class Koa(Generic[ContextT]):
         nothing can be written, and the caller closes the connection.
         """
         response = ctx.response
-        header_sent = response.header_sent or not response.writable
+        # Koa checks ``writable``; a client that only shut its sending side (``writable`` is
+        # False then) still gets its error response, as a body in memory would reach it.
+        transport = ctx.req.transport
+        header_sent = response.header_sent or transport is None or transport.is_closing()
         status = getattr(err, "status", None) or getattr(err, "status_code", None)
         if type(status) is not int or status not in STATUS_PHRASES:
             status = 500

@@ -429,11 +429,13 @@ def _as_bytes(chunk: Any) -> bytes:
 async def _send_stream(ctx: Context[Any], body: Any) -> web.StreamResponse:
     response = ctx.response
     if not response.writable:
-        # The client left while the middleware ran: do not start reading the stream.
+        # The client left (or shut its sending side) while the middleware ran: do not start
+        # reading the stream, and send no empty response in its place.
         response.aborted = True
         response._body = None
         response._kind = KIND_NONE
         await aclose_stream(body)
+        abort(ctx)
         return _start(ctx, None)
     chunks = _chunks(body)
     try:

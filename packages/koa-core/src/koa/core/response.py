@@ -592,9 +592,14 @@ class Response:
 
     @property
     def writable(self) -> bool:
-        """False once the connection can no longer take the response."""
+        """False once the connection can no longer take the response, or once the client
+        has shut its sending side (it may not read any more, as Koa sees it)."""
         transport = self.req.transport
-        return transport is not None and not transport.is_closing()
+        return (
+            transport is not None
+            and not transport.is_closing()
+            and not getattr(self.req.protocol, "peer_done", False)
+        )
 
     async def flush_headers(self) -> None:
         """Send the status and headers now; later header and status changes are ignored."""

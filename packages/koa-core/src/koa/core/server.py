@@ -27,6 +27,9 @@ class _RequestHandler(RequestHandler):
     (anyone can send them, so they must not flood the logs).
     """
 
+    peer_done = False
+    """The client shut its sending side while requests were still to answer."""
+
     def handle_error(
         self,
         request: web.BaseRequest,
@@ -48,6 +51,48 @@ class _RequestHandler(RequestHandler):
         )
         res.force_close()
         return res
+
+    def eof_received(self) -> bool:  # type: ignore[override]  # asyncio allows a bool
+        """The client shut its sending side (``shutdown(SHUT_WR)``, ``printf ... | nc -N``).
+
+        Requests it sent in full are still answered, then the connection closes. aiohttp
+        closes at once, which loses those responses: the client reads nothing at all. An idle
+        or upgraded connection, a request whose body was cut short and a response already
+        under way close at once, as before (a streaming body notices the client left).
+
+        The FIN does not say whether the client still reads, so from then on ``ctx.writable``
+        is False (as in Koa once Node has seen the FIN): a stream body is not started, but a
+        body in memory, a file and an error response are still sent.
+        """
+        waiter = self._waiter
+        if self._upgraded or not (self._messages or self._request_count):
+            return False  # nothing was asked, or the connection is a WebSocket now
+        if not self._messages and waiter is not None and not waiter.done():
+            return False  # idle between requests
+        try:
+            # Raises when the last request's body is incomplete (it may already be handled).
+            if self._parser is not None:
+                self._parser.feed_eof()
+        except Exception:
+            return False
+        request = self._current_request
+        if request is not None and request.writer.output_size:
+            return False
+        self.peer_done = True  # ``ctx.writable`` turns False, as in Koa
+        if self._messages:
+            # Pipelined requests wait their turn: close once the last has been answered.
+            self.finish_response = self._finish_then_close  # type: ignore[method-assign]
+        else:
+            self._close = True
+        return True
+
+    async def _finish_then_close(
+        self, request: web.BaseRequest, resp: web.StreamResponse, start_time: float | None
+    ) -> tuple[web.StreamResponse, bool]:
+        result = await super().finish_response(request, resp, start_time)
+        if not self._messages:
+            self._close = True
+        return result
 
 
 class _Server(web.Server):

@@ -76,6 +76,13 @@ async def test_binary_bodies_are_octet_streams(body: bytes | bytearray | memoryv
         (False, "false"),
         (True, "true"),
         ({"name": "中文 é"}, '{"name":"中文 é"}'),
+        # JSON.stringify writes infinities and NaN as null (Python's Infinity is not JSON).
+        (float("inf"), "null"),
+        (
+            {"a": float("nan"), "b": [float("-inf"), (2.5, float("inf"))]},
+            '{"a":null,"b":[null,[2.5,null]]}',
+        ),
+        ({float("inf"): 1, float("nan"): [1e400]}, '{"Infinity":1,"NaN":[null]}'),
     ],
 )
 async def test_other_values_are_compact_json(body: object, text: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import json
+import math
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -40,19 +41,47 @@ def _compact_json() -> Callable[[Any], str]:
     """Compact JSON with non-ASCII kept, as ``JSON.stringify`` writes it.
 
     The C encoder is built once: ``JSONEncoder.encode`` builds a new one on every call, which
-    costs more than encoding a small body.
+    costs more than encoding a small body. ``inf``, ``-inf`` and ``nan`` are written ``null``,
+    as ``JSON.stringify`` writes them (Python's ``Infinity`` and ``NaN`` are not JSON); the
+    encoder refuses them and only then is the value walked and encoded again.
     """
-    encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+    encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     if c_make_encoder is None:  # pragma: no cover - interpreters without the C accelerator
-        return encoder.encode
-    encode = c_make_encoder(
-        None, encoder.default, encode_basestring, None, ":", ",", False, False, True
-    )
+        encode_all = encoder.encode
+    else:
+        encode = c_make_encoder(
+            None, encoder.default, encode_basestring, None, ":", ",", False, False, False
+        )
+
+        def encode_all(value: Any) -> str:
+            return "".join(encode(value, 0))
 
     def dumps(value: Any) -> str:
-        return "".join(encode(value, 0))
+        try:
+            return encode_all(value)
+        except ValueError as err:
+            if "Out of range float" not in str(err):
+                raise
+            return encode_all(_finite(value))
 
     return dumps
+
+
+_JS_NUMBER_TEXT = {"inf": "Infinity", "-inf": "-Infinity", "nan": "NaN"}
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every infinite or NaN float (in dicts, lists and tuples) as ``None``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {
+            _JS_NUMBER_TEXT.get(repr(key), key) if isinstance(key, float) else key: _finite(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 _json_dumps = _compact_json()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import json
-import math
 import logging
+import math
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]

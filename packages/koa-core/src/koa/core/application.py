@@ -46,9 +46,8 @@ def _compact_json() -> Callable[[Any], str]:
     encoder refuses them and only then is the value walked and encoded again.
     """
     encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    if c_make_encoder is None:  # pragma: no cover - interpreters without the C accelerator
-        encode_all = encoder.encode
-    else:
+    encode_all: Callable[[Any], str] = encoder.encode
+    if c_make_encoder is not None:  # None on interpreters without the C accelerator
         encode = c_make_encoder(
             None, encoder.default, encode_basestring, None, ":", ",", False, False, False
         )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import signal
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from aiohttp import HttpVersion11, web
+from aiohttp.http_exceptions import LineTooLong
 from aiohttp.web_protocol import RequestHandler
 
 from .respond import KoaResponse
@@ -43,6 +45,12 @@ class _RequestHandler(RequestHandler):
             self.log_exception("Error handling request from %s", request.remote, exc_info=exc)
         if request.writer.output_size > 0:
             raise ConnectionError("response already started: cannot send an error response")
+        if isinstance(exc, LineTooLong):
+            status = 431  # Node's answer to a request line or header over its limit
+        if status < 500 and request.version < HttpVersion11:
+            # The request line did not parse, so aiohttp assumed HTTP/1.0; Node answers 1.1.
+            with contextlib.suppress(AttributeError):
+                request._message = request._message._replace(version=HttpVersion11)
         text = STATUS_PHRASES.get(status) or "Bad Request"
         res = KoaResponse(
             status=status,
@@ -132,6 +140,10 @@ class Server:
         self._reuse_port = reuse_port
         # Quiet aiohttp's own access log unless asked for: Koa apps log with middleware.
         server_options.setdefault("access_log", None)
+        # Node takes request lines and header values up to 16 KB (then 431); aiohttp's
+        # default is 8 KB. Still bounded: at most max_headers (128) fields of that size.
+        server_options.setdefault("max_line_size", 16384)
+        server_options.setdefault("max_field_size", 16384)
         self._server = _Server(app.callback(), **server_options)
         self._runner = web.ServerRunner(
             self._server, handle_signals=False, shutdown_timeout=shutdown_timeout

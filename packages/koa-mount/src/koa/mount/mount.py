@@ -69,7 +69,9 @@ def mount(prefix: Any, app: Any = None, /) -> MountedMiddleware[Any]:
     downstream = _downstream(app)
     if not base:
         return downstream
-    return _mounted(base, prefix.endswith("/"), downstream, None)
+    # A lone middleware is called directly inside the mount, without ``_awaiting``'s coroutine.
+    single = None if isinstance(app, Sequence) else app
+    return _mounted(base, prefix.endswith("/"), downstream, None, single)
 
 
 def _check_prefix(prefix: str) -> None:
@@ -247,7 +249,11 @@ def _inner_path(outer: str, base: str, trailing_slash: bool) -> str | None:
 
 
 def _mounted(
-    base: str, trailing_slash: bool, downstream: MountedMiddleware[Any] | None, app: Koa[Any] | None
+    base: str,
+    trailing_slash: bool,
+    downstream: MountedMiddleware[Any] | None,
+    app: Koa[Any] | None,
+    single: Any = None,
 ) -> MountedMiddleware[Any]:
     """The prefix matcher around ``downstream``, or around ``app``'s current middleware.
 
@@ -259,6 +265,11 @@ def _mounted(
     size = len(base)
     snapshot: list[Any] = [] if app is None else list(app.middleware)
     composed: MountedMiddleware[Any] = compose(snapshot) if downstream is None else downstream
+    # An app of one middleware runs it directly, as a mounted middleware runs: its ``next``
+    # is the mount's own, so the parent's chain still refuses a second call. This saves the
+    # app's compose coroutine, about half of what a mounted app costs per request.
+    if app is not None and len(snapshot) == 1:
+        single = snapshot[0]
 
     def mounted(ctx: Any, next: Next) -> Awaitable[None]:
         # A plain function: a request that does not match gets the downstream's own
@@ -298,13 +309,15 @@ def _mounted(
         outer_path: str | None,
         inner_path: str | None,
     ) -> None:
-        nonlocal snapshot, composed
+        nonlocal snapshot, composed, single
         if app is not None:
             middleware = app.middleware
             if middleware != snapshot:
                 snapshot = list(middleware)
                 composed = compose(snapshot)
+                single = snapshot[0] if len(snapshot) == 1 else None
         run = composed
+        only = single
 
         outer_mount = ctx.mount_path
         inner_mount = base if outer_mount is None else outer_mount + base
@@ -325,7 +338,12 @@ def _mounted(
             request.url = inner_url
         ctx.mount_path = inner_mount
         try:
-            await run(ctx, stay.upstream)
+            if only is None:
+                await run(ctx, stay.upstream)
+            else:
+                result = only(ctx, stay.upstream)
+                if result is not None:
+                    await result
         except Exception as err:
             if app is not None and err is not stay.passed:
                 _report(app, err, ctx)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -83,3 +84,27 @@ async def test_request_lines_and_headers_up_to_16_kb_are_served_as_node_serves_t
         res = await client.get("/" + "a" * 10_000, headers={"X-Big": "b" * 16_000})
         assert res.status == 200
         assert await res.text() == "10001 16000"
+
+
+async def test_idle_and_half_sent_connections_are_closed_after_the_keep_alive_timeout() -> None:
+    """Node's 5 s keep-alive timeout; aiohttp's low-level default would keep them an hour."""
+
+    async def wait_for_close(client: TestClient, data: bytes) -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+        try:
+            writer.write(data)
+            return await asyncio.wait_for(reader.read(), 15)  # raises if still open
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    async with TestClient(_app()) as client:
+        nothing, partial, answered = await asyncio.gather(
+            wait_for_close(client, b""),
+            wait_for_close(client, b"GET / HTTP/1.1\r\nHost: a\r\n"),
+            wait_for_close(client, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+        )
+    assert nothing == b""
+    assert partial == b""
+    assert answered.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert answered.endswith(b"\r\n\r\nok")

@@ -144,6 +144,10 @@ class Server:
         # default is 8 KB. Still bounded: at most max_headers (128) fields of that size.
         server_options.setdefault("max_line_size", 16384)
         server_options.setdefault("max_field_size", 16384)
+        # Node closes a keep-alive connection idle for 5 s; aiohttp's low-level default is
+        # an hour, so idle and half-sent requests (slowloris) would hold a socket that long.
+        # The same timer closes a connection that has not sent a whole request head by then.
+        server_options.setdefault("keepalive_timeout", 5.0)
         self._server = _Server(app.callback(), **server_options)
         self._runner = web.ServerRunner(
             self._server, handle_signals=False, shutdown_timeout=shutdown_timeout

@@ -10,7 +10,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import HttpVersion11, web
+from aiohttp.abc import AbstractStreamWriter
 from aiohttp.http_exceptions import LineTooLong
+from aiohttp.http_parser import RawRequestMessage
+from aiohttp.streams import EMPTY_PAYLOAD, StreamReader
 from aiohttp.web_protocol import RequestHandler
 
 from .respond import KoaResponse
@@ -104,7 +107,26 @@ class _RequestHandler(RequestHandler):
 
 
 class _Server(web.Server):
-    """aiohttp's low-level server with Koa's answers to unparsable requests."""
+    """aiohttp's low-level server with Koa's answers to unparsable requests, and Node's
+    ``requestTimeout``: a request body still incomplete ``request_timeout`` seconds after its
+    head arrived gets ``408 Request Timeout`` and the connection closes (aiohttp waits for
+    it forever, so a stalled upload would hold its handler and its socket)."""
+
+    request_timeout: float | None = 300.0
+
+    def _make_request(
+        self,
+        message: RawRequestMessage,
+        payload: StreamReader,
+        protocol: RequestHandler,
+        writer: AbstractStreamWriter,
+        task: asyncio.Task[None],
+    ) -> web.BaseRequest:
+        timeout = self.request_timeout
+        if payload is not EMPTY_PAYLOAD and timeout and not payload.is_eof():
+            timer = self._loop.call_later(timeout, _body_overdue, payload, protocol, writer)
+            payload.on_eof(timer.cancel)
+        return super()._make_request(message, payload, protocol, writer, task)
 
     def __call__(self) -> RequestHandler:
         loop = getattr(self, "_loop", None)
@@ -112,6 +134,26 @@ class _Server(web.Server):
         if loop is None or kwargs is None:  # pragma: no cover - a future aiohttp layout
             return super().__call__()
         return _RequestHandler(self, loop=loop, **kwargs)
+
+
+_TIMEOUT_RESPONSE = (
+    b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 15\r\n\r\nRequest Timeout"
+)
+
+
+def _body_overdue(
+    payload: StreamReader, protocol: RequestHandler, writer: AbstractStreamWriter
+) -> None:
+    if payload.is_eof():
+        return
+    transport = protocol.transport
+    if transport is None or transport.is_closing():
+        return
+    if not writer.output_size:
+        transport.write(_TIMEOUT_RESPONSE)
+    protocol.close()
+    transport.close()  # after the 408 is flushed; the handler's body read then fails
 
 
 class Server:
@@ -148,7 +190,9 @@ class Server:
         # an hour, so idle and half-sent requests (slowloris) would hold a socket that long.
         # The same timer closes a connection that has not sent a whole request head by then.
         server_options.setdefault("keepalive_timeout", 5.0)
+        request_timeout = server_options.pop("request_timeout", _Server.request_timeout)
         self._server = _Server(app.callback(), **server_options)
+        self._server.request_timeout = request_timeout
         self._runner = web.ServerRunner(
             self._server, handle_signals=False, shutdown_timeout=shutdown_timeout
         )

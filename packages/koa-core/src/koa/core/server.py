@@ -110,23 +110,16 @@ class _Server(web.Server):
     """aiohttp's low-level server with Koa's answers to unparsable requests, and Node's
     ``requestTimeout``: a request body still incomplete ``request_timeout`` seconds after its
     head arrived gets ``408 Request Timeout`` and the connection closes (aiohttp waits for
-    it forever, so a stalled upload would hold its handler and its socket)."""
+    it forever, so a stalled upload would hold its handler and its socket). ``None`` or 0
+    turns it off, as does a ``request_factory`` of your own."""
 
-    request_timeout: float | None = 300.0
-
-    def _make_request(
-        self,
-        message: RawRequestMessage,
-        payload: StreamReader,
-        protocol: RequestHandler,
-        writer: AbstractStreamWriter,
-        task: asyncio.Task[None],
-    ) -> web.BaseRequest:
-        timeout = self.request_timeout
-        if payload is not EMPTY_PAYLOAD and timeout and not payload.is_eof():
-            timer = self._loop.call_later(timeout, _body_overdue, payload, protocol, writer)
-            payload.on_eof(timer.cancel)
-        return super()._make_request(message, payload, protocol, writer, task)
+    def __init__(
+        self, handler: Any, *, request_timeout: float | None = 300.0, **kwargs: Any
+    ) -> None:
+        super().__init__(handler, **kwargs)
+        self.request_timeout = request_timeout
+        if request_timeout and kwargs.get("request_factory") is None:
+            self.request_factory = _timed_request_factory(self._loop, request_timeout)
 
     def __call__(self) -> RequestHandler:
         loop = getattr(self, "_loop", None)
@@ -134,6 +127,31 @@ class _Server(web.Server):
         if loop is None or kwargs is None:  # pragma: no cover - a future aiohttp layout
             return super().__call__()
         return _RequestHandler(self, loop=loop, **kwargs)
+
+
+def _timed_request_factory(
+    loop: asyncio.AbstractEventLoop, timeout: float
+) -> Callable[..., web.BaseRequest]:
+    """aiohttp's request factory, plus a timer for each request with a body to receive.
+
+    A plain function rather than an override of ``_make_request``: it is called for every
+    request, and a ``super()`` call would cost more than the check itself.
+    """
+    request_class = web.BaseRequest
+
+    def make_request(
+        message: RawRequestMessage,
+        payload: StreamReader,
+        protocol: RequestHandler,
+        writer: AbstractStreamWriter,
+        task: asyncio.Task[None],
+    ) -> web.BaseRequest:
+        if payload is not EMPTY_PAYLOAD and not payload.is_eof():
+            timer = loop.call_later(timeout, _body_overdue, payload, protocol, writer)
+            payload.on_eof(timer.cancel)
+        return request_class(message, payload, protocol, writer, task, loop)
+
+    return make_request
 
 
 _TIMEOUT_RESPONSE = (
@@ -190,9 +208,7 @@ class Server:
         # an hour, so idle and half-sent requests (slowloris) would hold a socket that long.
         # The same timer closes a connection that has not sent a whole request head by then.
         server_options.setdefault("keepalive_timeout", 5.0)
-        request_timeout = server_options.pop("request_timeout", _Server.request_timeout)
         self._server = _Server(app.callback(), **server_options)
-        self._server.request_timeout = request_timeout
         self._runner = web.ServerRunner(
             self._server, handle_signals=False, shutdown_timeout=shutdown_timeout
         )

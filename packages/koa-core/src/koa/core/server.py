@@ -117,7 +117,6 @@ class _Server(web.Server):
         self, handler: Any, *, request_timeout: float | None = 300.0, **kwargs: Any
     ) -> None:
         super().__init__(handler, **kwargs)
-        self.request_timeout = request_timeout
         if request_timeout and kwargs.get("request_factory") is None:
             self.request_factory = _timed_request_factory(self._loop, request_timeout)
 

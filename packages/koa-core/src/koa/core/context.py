@@ -19,12 +19,14 @@ from .cookies import Cookies
 from .errors import create_http_error
 from .request import Request
 from .response import Response
+from .statuses import STATUS_PHRASES
 
 if TYPE_CHECKING:
     from aiohttp.web import BaseRequest, StreamResponse
     from multidict import CIMultiDict, CIMultiDictProxy, MultiDictProxy
 
     from .application import Koa
+    from .connection import Connection
 
 StateT = TypeVar("StateT", default=dict[str, Any])
 
@@ -76,13 +78,13 @@ class Context(Generic[StateT]):
     new_router_path: str | None = None
     mount_path: str | None = None
 
-    def __init__(self, app: Koa[Any], req: BaseRequest) -> None:
+    def __init__(self, app: Koa[Any], conn: Connection) -> None:
         self.app = app
-        self.req = req
-        self.response = Response(app, req, self)
+        self.req = conn.native
+        self.response = Response(app, conn, self)
         # Parts that point back at the context get a weak proxy: strong links both ways
         # would make every request a reference cycle for the garbage collector.
-        request = self.request = Request(app, req, weakref.proxy(self))
+        request = self.request = Request(app, conn, weakref.proxy(self))
         self.original_url = request.original_url
         self.state = self.state_factory()
         self.params = {}
@@ -158,9 +160,42 @@ class Context(Generic[StateT]):
                 logging.getLogger("koa").exception("on_finished callback %r failed", callback)
 
     def onerror(self, err: BaseException | None) -> None:
-        """Koa's default error responder (see ``Koa.handle_error``)."""
-        if err is not None:
-            self.app.handle_error(err, self)
+        """Koa's ``ctx.onerror``: emit ``error`` on the app, then make ``err`` the response.
+
+        All headers set so far are dropped, ``err.headers`` applied (but Content-Type and
+        Content-Length), the status comes from ``err.status`` or ``err.status_code`` (500
+        when missing or unknown) and the body is the message when ``err.expose`` is true,
+        else the status phrase. When headers were already sent nothing can be written: the
+        connection is cut, so the client sees a truncated response.
+        """
+        if err is None:
+            return
+        response = self.response
+        conn = response.conn
+        # Koa checks ``writable``; a client that only shut its sending side (``writable`` is
+        # False then) still gets its error response, as a body in memory would reach it.
+        header_sent = response.header_sent or conn.closed
+        status = getattr(err, "status", None) or getattr(err, "status_code", None)
+        if type(status) is not int or status not in STATUS_PHRASES:
+            status = 500
+        try:
+            if header_sent:
+                err.header_sent = True  # type: ignore[attr-defined]
+            err.status = status  # type: ignore[attr-defined]
+        except AttributeError:  # read-only attributes (aiohttp's HTTPException)
+            pass
+        self.app.emit("error", err, self)
+        if header_sent:
+            conn.abort()
+            return
+        if getattr(err, "expose", False) is True:
+            message = getattr(err, "message", None)
+            text = message if isinstance(message, str) else str(err)
+        else:
+            text = STATUS_PHRASES[status]
+        extra = getattr(err, "headers", None)
+        self.respond = True
+        response.reset_for_error(status, extra if isinstance(extra, Mapping) else None, text)
 
     def to_json(self) -> dict[str, Any]:
         return {

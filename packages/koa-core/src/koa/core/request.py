@@ -1,4 +1,4 @@
-"""``ctx.request``: Koa's view of the incoming request, over aiohttp's ``BaseRequest``.
+"""``ctx.request``: Koa's view of the incoming request, read through its ``Connection``.
 
 Nothing is parsed when the context is made: each accessor reads the headers or the request
 target when it is used, and the parsed URL and query are cached until the URL changes.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal, overload
 from urllib.parse import parse_qsl, quote_plus
@@ -21,9 +21,8 @@ from .errors import HttpError
 from .mime import type_is
 
 if TYPE_CHECKING:
-    from aiohttp.web import BaseRequest
-
     from .application import Koa
+    from .connection import Connection
     from .context import Context
     from .response import Response
 
@@ -299,6 +298,7 @@ class Request:
         "_url",
         "app",
         "body",
+        "conn",
         "ctx",
         "original_url",
         "raw_body",
@@ -306,35 +306,70 @@ class Request:
         "response",
     )
 
-    def __init__(self, app: Koa[Any], req: BaseRequest, ctx: Context[Any]) -> None:
+    def __init__(self, app: Koa[Any], conn: Connection, ctx: Context[Any]) -> None:
         self.app = app
-        self.req = req
+        #: The connection the request came on (``koa.core.connection``).
+        self.conn = conn
+        self.req = conn.native
         self.ctx = ctx
         self.response: Response = ctx.response
-        self._url: str = req.raw_path
+        self._url: str = conn.target
         self.original_url: str = self._url
         self._parsed_url: str | None = None
         self._parsed: tuple[str, str, str, str] = ("", "", "", "")
         self._query: MultiDictProxy[str] | None = None
         self._query_source: str | None = None
         self._ip: str | None = None
-        self._method: str = req.method
+        self._method: str = conn.method
         #: The parsed body, set by a body parser (koa-bodyparser); ``None`` until one runs.
         self.body: Any = None
         #: The raw (decoded) body text, set by a body parser; ``None`` until one runs.
         self.raw_body: str | None = None
+
+    # -- body ------------------------------------------------------------------------------
+
+    async def stream(self, *, timeout: float | None = None) -> AsyncGenerator[bytes, None]:
+        """The request body as it arrives, chunk by chunk (nothing kept in memory here)::
+
+            async for chunk in ctx.request.stream(timeout=30):
+                size += len(chunk)
+
+        The first read answers ``Expect: 100-continue`` (so a client that waits for it sends
+        nothing to an app that never reads). ``TimeoutError`` when no data arrives for
+        ``timeout`` seconds, ``koa.core.connection.BodyError`` for a malformed body (bad chunked
+        framing, a compressed body that does not inflate), ``ConnectionError`` when the
+        client goes away. The body can be read once: a body parser that ran first has it.
+        """
+        read = self.conn.read
+        while True:
+            chunk = await read(timeout)
+            if not chunk:
+                return
+            yield chunk
+
+    @property
+    def body_done(self) -> bool:
+        """True once the whole body has arrived (at once for a request without one)."""
+        return self.conn.body_done
+
+    @property
+    def content_decoded(self) -> bool:
+        """True when the server already undid the body's Content-Encoding (aiohttp inflates
+        gzip, deflate and, with a Brotli binding installed, br), so ``stream()`` yields the
+        decoded bytes."""
+        return self.conn.content_decoded
 
     # -- headers ---------------------------------------------------------------------------
 
     @property
     def header(self) -> CIMultiDictProxy[str]:
         """The request headers (case-insensitive, multi-valued, read-only)."""
-        return self.req.headers
+        return self.conn.headers
 
     @property
     def headers(self) -> CIMultiDictProxy[str]:
         """The request headers (case-insensitive, multi-valued, read-only)."""
-        return self.req.headers
+        return self.conn.headers
 
     def get(self, field: str) -> str:
         """A request header's value, ``""`` when missing (Referer and Referrer are aliases).
@@ -342,7 +377,7 @@ class Request:
         A header sent on several lines reads as Node shows it: the values joined with
         ``", "`` (``"; "`` for Cookie), or the first one for headers that cannot repeat.
         """
-        headers = self.req.headers
+        headers = self.conn.headers
         lower = field.lower()
         if lower == "referer" or lower == "referrer":
             return header_value(headers, "Referrer") or header_value(headers, "Referer") or ""
@@ -472,7 +507,7 @@ class Request:
     @property
     def origin(self) -> str | None:
         """The Origin header, or ``None`` (as Koa 3: not the request's own origin)."""
-        origin = self.req.headers.get("Origin")
+        origin = self.conn.headers.get("Origin")
         return node_text(origin) if origin else None
 
     # -- host and protocol -----------------------------------------------------------------
@@ -484,7 +519,7 @@ class Request:
         A value with userinfo is read as a browser would (``evil.com:fake@good.com`` is
         ``good.com``); one that cannot be a host then gives ``""``.
         """
-        headers = self.req.headers
+        headers = self.conn.headers
         host = ""
         if self.app.proxy:
             host = headers.get("X-Forwarded-Host", "")
@@ -523,11 +558,11 @@ class Request:
     @property
     def protocol(self) -> str:
         """``https`` or ``http``; with ``app.proxy``, X-Forwarded-Proto's first value."""
-        if self.req.scheme == "https":  # TLS on this socket
+        if self.conn.scheme == "https":  # TLS on this socket
             return "https"
         if not self.app.proxy:
             return "http"
-        proto = self.req.headers.get("X-Forwarded-Proto")
+        proto = self.conn.headers.get("X-Forwarded-Proto")
         if not proto:
             return "http"
         # Koa returns "" when the first value is blank; "http" is the honest answer.
@@ -547,7 +582,7 @@ class Request:
         app = self.app
         if not app.proxy:
             return []
-        value = header_value(self.req.headers, app.proxy_ip_header)
+        value = header_value(self.conn.headers, app.proxy_ip_header)
         if not value:
             return []
         ips = [part.strip() for part in value.split(",")]
@@ -561,7 +596,7 @@ class Request:
         ip = self._ip
         if ip is None:
             ips = self.ips
-            ip = self._ip = (ips[0] if ips else "") or self.req.remote or ""
+            ip = self._ip = (ips[0] if ips else "") or self.conn.remote or ""
         return ip
 
     @ip.setter
@@ -589,7 +624,7 @@ class Request:
     @property
     def length(self) -> int | None:
         """Content-Length as an int, ``None`` when missing or not a number."""
-        value = self.req.headers.get("Content-Length")
+        value = self.conn.headers.get("Content-Length")
         if not value:
             return None
         match = _JS_INT_RE.match(value)
@@ -598,7 +633,7 @@ class Request:
     @property
     def type(self) -> str:
         """The request's mime type without parameters (lower-case), ``""`` when missing."""
-        value = self.req.headers.get("Content-Type")
+        value = self.conn.headers.get("Content-Type")
         if not value:
             return ""
         return node_text(value.split(";", 1)[0].strip().lower())
@@ -606,14 +641,14 @@ class Request:
     @property
     def charset(self) -> str:
         """The charset parameter of Content-Type, ``""`` when missing or malformed."""
-        value = self.req.headers.get("Content-Type")
+        value = self.conn.headers.get("Content-Type")
         if not value or "charset" not in value.lower():
             return ""
         return _content_type_params(node_text(value)).get("charset", "")
 
     def has_body(self) -> bool:
         """True when the request announces a body (Transfer-Encoding or Content-Length)."""
-        headers = self.req.headers
+        headers = self.conn.headers
         if "Transfer-Encoding" in headers:
             return True
         length = headers.get("Content-Length")
@@ -627,7 +662,7 @@ class Request:
         """
         if not self.has_body():
             return None
-        content_type = self.req.headers.get("Content-Type")
+        content_type = self.conn.headers.get("Content-Type")
         if not content_type:
             return False
         return type_is(content_type, _offered(types) if types else ())
@@ -644,7 +679,7 @@ class Request:
         Without Accept, the first type. With no arguments, the accepted types, best first.
         Koa's list form, ``accepts(["json", "html"])``, works too.
         """
-        header = header_value(self.req.headers, "Accept")
+        header = header_value(self.conn.headers, "Accept")
         return negotiation.accepts(header, _offered(types))
 
     @overload
@@ -660,7 +695,7 @@ class Request:
 
         ``identity`` is acceptable unless refused. With no arguments, the accepted list.
         """
-        header = header_value(self.req.headers, "Accept-Encoding")
+        header = header_value(self.conn.headers, "Accept-Encoding")
         return negotiation.accepts_encodings(header, _offered(encodings))
 
     @overload
@@ -671,7 +706,7 @@ class Request:
     ) -> str | Literal[False]: ...
     def accepts_charsets(self, *charsets: str | Sequence[str]) -> str | list[str] | Literal[False]:
         """The best of ``charsets`` for Accept-Charset, or ``False``."""
-        header = header_value(self.req.headers, "Accept-Charset")
+        header = header_value(self.conn.headers, "Accept-Charset")
         return negotiation.accepts_charsets(header, _offered(charsets))
 
     @overload
@@ -684,7 +719,7 @@ class Request:
         self, *languages: str | Sequence[str]
     ) -> str | list[str] | Literal[False]:
         """The best of ``languages`` for Accept-Language, or ``False``."""
-        header = header_value(self.req.headers, "Accept-Language")
+        header = header_value(self.conn.headers, "Accept-Language")
         return negotiation.accepts_languages(header, _offered(languages))
 
     # -- caching ---------------------------------------------------------------------------
@@ -703,7 +738,7 @@ class Request:
         status = self.response.status
         if not (200 <= status < 300 or status == 304):
             return False
-        return is_fresh(self.req.headers, self.response.headers)
+        return is_fresh(self.conn.headers, self.response.headers)
 
     @property
     def stale(self) -> bool:
@@ -720,7 +755,7 @@ class Request:
 
         Header names are lower-case and repeated lines read as ``get()`` reads them.
         """
-        headers = self.req.headers
+        headers = self.conn.headers
         header: dict[str, str] = {}
         for name in headers:
             lower = name.lower()

@@ -175,9 +175,13 @@ class Koa(Generic[ContextT]):
 
     def callback(self) -> Handler:
         """The aiohttp low-level handler for this app (middleware composed now, once)."""
+        return self.handler_for(self.compose(self.middleware))
+
+    def handler_for(self, fn: ComposedMiddleware[ContextT]) -> Handler:
+        """The aiohttp handler that runs ``fn`` for every request (``callback`` uses it)."""
         from .backends.aiohttp import request_handler
 
-        return request_handler(self, self.compose(self.middleware))
+        return request_handler(self, fn)
 
     async def handle(self, conn: Connection, fn: ComposedMiddleware[ContextT]) -> None:
         """Run ``fn`` for the request on ``conn`` and answer it (Koa's ``handleRequest``):
@@ -215,6 +219,12 @@ class Koa(Generic[ContextT]):
             _current.reset(token)
 
     # -- errors ----------------------------------------------------------------------------
+
+    def handle_error(self, err: BaseException, ctx: Context[Any]) -> bool:
+        """``ctx.onerror(err)`` under its earlier name; ``False`` when the headers were out
+        already (the connection is then cut)."""
+        ctx.onerror(err)
+        return not (ctx.response.header_sent or ctx.response.conn.closed)
 
     def onerror(self, err: BaseException, ctx: Context[Any] | None = None) -> None:
         """The default ``error`` listener: log unless the error is a 404, exposed, or silent.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_to_bytes
 
 # encodeurl: keep the characters a URL may hold and existing %XX escapes; encode the rest.
 _ALLOWED = frozenset(
@@ -12,6 +12,17 @@ _ALLOWED = frozenset(
 )
 _HEX = frozenset("0123456789abcdefABCDEF")
 _HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def decode_uri_component(text: str) -> str:
+    """JavaScript's ``decodeURIComponent``: ``ValueError`` (its ``URIError``) for a ``%`` that
+    starts no escape or escapes that are not UTF-8."""
+    if "%" not in text:
+        return text
+    if _BAD_ESCAPE.search(text):
+        raise ValueError(f"malformed percent-escape in {text!r}")
+    return unquote_to_bytes(text).decode("utf-8")  # UnicodeDecodeError is a ValueError
 
 
 def encode_url(url: str) -> str:

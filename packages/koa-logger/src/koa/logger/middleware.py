@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeAlias
 
 from koa.core import STATUS_PHRASES, Context, Next
+from koa.core.statuses import EMPTY_STATUSES as _EMPTY_STATUSES
 
 from .colors import COLORED, PLAIN, Formats, color_wanted, status_class
 from .formatting import (
@@ -34,7 +35,6 @@ Transporter: TypeAlias = Callable[[str, LogArgs], object]
 
 LoggerMiddleware: TypeAlias = Callable[[Context[Any], Next], Awaitable[None]]
 
-_EMPTY_STATUSES = frozenset((204, 205, 304))
 _perf_counter_ns = time.perf_counter_ns
 
 

@@ -26,13 +26,15 @@ if TYPE_CHECKING:
     from .context import Context
     from .response import Response
 
-__all__ = ["QueryValue", "Request", "bad_host", "invalid_host", "node_text"]
+__all__ = ["QueryValue", "Request", "invalid_host", "node_text"]
 
 #: What ``ctx.query = {...}`` accepts for one key: a value or a list of values.
 QueryValue = str | int | float | bool | None | Iterable[str | int | float | bool | None]
 
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
-# Hosts refused before any middleware runs (API.md, "Settled details").
+# Hosts refused with 400 before any middleware runs: Node's parser refuses whitespace and
+# NUL in a Host; ``/``, ``\`` and ``,`` would let one request name several hosts
+# (test_core_host.py).
 _BAD_HOST_RE = re.compile(r"[\s/\\,\x00]")
 # Node keeps the first of these when a request repeats them; it joins the others with ", ".
 _FIRST_WINS = frozenset(
@@ -54,11 +56,6 @@ _PARAM_RE = re.compile(
 _QUOTED_PAIR_RE = re.compile(r"\\([\x0b\x20-\xff])")
 # The WHATWG URL parser refuses these in a host name.
 _FORBIDDEN_HOST_RE = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
-
-
-def bad_host(value: str) -> bool:
-    """A Host that is refused with 400: whitespace, ``/``, ``\\``, NUL or several names."""
-    return _BAD_HOST_RE.search(value) is not None
 
 
 def invalid_host(headers: CIMultiDictProxy[str], proxy: bool) -> bool:

@@ -10,15 +10,15 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from multidict import CIMultiDict
 
 from .body import BYTES, NONE, STREAM, TEXT, BodyKind, classify, close_stream
 from .connection import ByteRange
+from .content_disposition import content_disposition
 from .mime import content_type, lookup, type_is
 from .statuses import EMPTY_STATUSES, REDIRECT_STATUSES, STATUS_PHRASES
-from .urls import encode_url, normalize_http_url
+from .urls import encode_url, normalize_http_url, whatwg_escape
 
 if TYPE_CHECKING:
     from aiohttp.web import StreamResponse
@@ -521,71 +521,9 @@ class Response:
         return f"<Response {self._status} {self.message}>"
 
 
-_HEX_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})
 
 
 def escape_html(text: str) -> str:
     """The escape-html package's escaping (``'`` as ``&#39;``, not Python's ``&#x27;``)."""
     return text.translate(_HTML_ESCAPES)
-
-
-# WHATWG URL's percent-encode sets (as Node 20 applies them), beyond C0 controls and non-ASCII.
-_PATH_SET = frozenset(' "#<>?`{}')
-_QUERY_SET = frozenset(" \"#<>'")
-_FRAGMENT_SET = frozenset(' "<>`')
-
-
-def _escape_part(text: str, escaped: frozenset[str]) -> str:
-    if text.isascii() and not any(c in escaped or c < "!" or c == "\x7f" for c in text):
-        return text
-    out = []
-    for c in text:
-        if c in escaped or c < "!" or c >= "\x7f":
-            data = c.encode("utf-8") if not "\ud800" <= c <= "\udfff" else b"\xef\xbf\xbd"
-            out.append("".join(f"%{b:02X}" for b in data))
-        else:
-            out.append(c)
-    return "".join(out)
-
-
-def whatwg_escape(url: str) -> str:
-    """Percent-encode a normalised ``http(s)://`` URL as WHATWG's ``URL.toString()`` does.
-
-    Unlike ``encode_url`` (encodeurl, for the Location header), a ``%`` that starts no escape
-    stays as it is, and each part has its own set (``^`` and ``|`` stay everywhere).
-    """
-    scheme, sep, rest = url.partition("://")
-    end = len(rest)
-    for mark in "/?#":
-        pos = rest.find(mark)
-        if 0 <= pos < end:
-            end = pos
-    authority, tail = rest[:end], rest[end:]
-    if not authority.isascii() or any(c <= " " or c in '"<>`{}' for c in authority):
-        return encode_url(url)  # an authority no browser would parse: made safe instead
-    tail, hash_mark, fragment = tail.partition("#")
-    path, question, query = tail.partition("?")
-    return (
-        f"{scheme}{sep}{authority}{_escape_part(path, _PATH_SET)}"
-        f"{question}{_escape_part(query, _QUERY_SET)}"
-        f"{hash_mark}{_escape_part(fragment, _FRAGMENT_SET)}"
-    )
-
-
-def content_disposition(kind: str, filename: str) -> str:
-    """``attachment; filename="x.json"``, with ``filename*`` for names beyond ASCII.
-
-    As the ``content-disposition`` package: ``filename*`` also when the name holds something
-    that looks like a percent escape (``a%20b.txt``), and alone for an empty name.
-    """
-    if not filename:
-        return f"{kind}; filename*=UTF-8''"
-    # One ``?`` per UTF-16 code unit, as JavaScript counts them.
-    fallback = "".join(c if " " <= c <= "~" else ("??" if c > "\uffff" else "?") for c in filename)
-    quoted = fallback.replace("\\", "\\\\").replace('"', '\\"')
-    value = f'{kind}; filename="{quoted}"'
-    if fallback != filename or _HEX_ESCAPE.search(filename):
-        # encodeURIComponent, then ``'()*`` escaped too: only ``!-._~`` stay as they are.
-        value += "; filename*=UTF-8''" + quote(filename, safe="!~")
-    return value

@@ -339,23 +339,23 @@ class Context(Generic[StateT]):
         return self.request.idempotent
 
     def accepts(self, *types: str) -> Any:
-        """See ``Request.accepts``."""
+        """The best of the offered types for Accept (``ctx.request.accepts``)."""
         return self.request.accepts(*types)
 
     def accepts_encodings(self, *encodings: str) -> Any:
-        """See ``Request.accepts_encodings``."""
+        """The best of the offered encodings for Accept-Encoding."""
         return self.request.accepts_encodings(*encodings)
 
     def accepts_charsets(self, *charsets: str) -> Any:
-        """See ``Request.accepts_charsets``."""
+        """The best of the offered charsets for Accept-Charset."""
         return self.request.accepts_charsets(*charsets)
 
     def accepts_languages(self, *languages: str) -> Any:
-        """See ``Request.accepts_languages``."""
+        """The best of the offered languages for Accept-Language."""
         return self.request.accepts_languages(*languages)
 
     def is_(self, *types: str | Sequence[str]) -> str | bool | None:
-        """See ``Request.is_``."""
+        """The first of ``types`` the request's Content-Type matches (``ctx.request.is_``)."""
         return self.request.is_(*types)
 
     def get(self, field: str) -> str:
@@ -443,37 +443,37 @@ class Context(Generic[StateT]):
         return self.response.headers
 
     def set(self, field: str | Mapping[str, Any], value: Any = None) -> None:
-        """See ``Response.set``."""
+        """Set a response header, or several from a mapping (``ctx.response.set``)."""
         self.response.set(field, value)
 
     def append(self, field: str, value: Any) -> None:
-        """See ``Response.append``."""
+        """Add response header lines, keeping the existing ones."""
         self.response.append(field, value)
 
     def remove(self, field: str) -> None:
-        """See ``Response.remove``."""
+        """Remove a response header."""
         self.response.remove(field)
 
     def has(self, field: str) -> bool:
-        """See ``Response.has``."""
+        """True when the response has the header."""
         return self.response.has(field)
 
     def vary(self, field: str) -> None:
-        """See ``Response.vary``."""
+        """Add ``field`` to the response's Vary header."""
         self.response.vary(field)
 
     def redirect(self, url: str) -> None:
-        """See ``Response.redirect``."""
+        """Redirect to ``url`` (302 unless a redirect status was set)."""
         self.response.redirect(url)
 
     def back(self, alt: str | None = None) -> None:
-        """See ``Response.back``."""
+        """Redirect to the Referer when it is this site's, else to ``alt`` or ``/``."""
         self.response.back(alt)
 
     def attachment(self, filename: str | None = None, *, inline: bool = False) -> None:
-        """See ``Response.attachment``."""
+        """Set Content-Disposition (and the type from ``filename``)."""
         self.response.attachment(filename, inline=inline)
 
     async def flush_headers(self) -> None:
-        """See ``Response.flush_headers``."""
+        """Send the status and headers now (``ctx.response.flush_headers``)."""
         await self.response.flush_headers()

@@ -183,40 +183,33 @@ class Koa(Generic[ContextT]):
 
         return request_handler(self, fn)
 
-    async def handle(self, conn: Connection, fn: ComposedMiddleware[ContextT]) -> None:
+    async def handle(self, conn: Connection, fn: ComposedMiddleware[ContextT]) -> Any:
         """Run ``fn`` for the request on ``conn`` and answer it (Koa's ``handleRequest``):
-        the middleware, then ``respond``; an error goes to ``ctx.onerror`` first."""
+        the middleware, then ``respond``; an error goes to ``ctx.onerror`` first. Returns
+        ``conn.finish()``, what the server wants back (aiohttp: its response object)."""
         if invalid_host(conn.headers, self.proxy):
             await conn.send(400, "Bad Request", _bad_request_headers(), b"Bad Request")
-            return
+            return conn.finish()
         ctx = self.create_context(conn)
         token = _current.set(ctx)
         try:
             try:
                 await fn(ctx)
-                if not ctx.respond:
-                    res = ctx.res
-                    if res is None:
-                        raise RuntimeError(
-                            "ctx.respond is False but ctx.res holds no response: prepare"
-                            " an aiohttp StreamResponse with `await res.prepare(ctx.req)`"
-                            " and assign it to ctx.res"
-                        )
-                    conn.hand_over(res)
-                    return
+                answered = not ctx.respond and _hand_over(ctx, conn)
             except BaseException as err:
                 # Koa answers even a non-Error throw with a 500; here that is a
                 # BaseException of some library's own, but never cancellation or exit.
                 if isinstance(err, _PROPAGATE):
                     raise
                 ctx.onerror(err)
-                if ctx.response.header_sent or conn.closed:
-                    return  # ctx.onerror cut the connection
-            await respond(ctx)
+                answered = ctx.response.header_sent or conn.closed  # or cut by ctx.onerror
+            if not answered:
+                await respond(ctx)
         finally:
             if ctx._finish_callbacks is not None:
                 ctx.run_finish_callbacks()
             _current.reset(token)
+        return conn.finish()
 
     # -- errors ----------------------------------------------------------------------------
 
@@ -337,6 +330,18 @@ class Koa(Generic[ContextT]):
 
 
 _PROPAGATE = (asyncio.CancelledError, KeyboardInterrupt, SystemExit, GeneratorExit)
+
+
+def _hand_over(ctx: Context[Any], conn: Connection) -> bool:
+    """``ctx.respond = False``: the app answered with the server's own response."""
+    res = ctx.res
+    if res is None:
+        raise RuntimeError(
+            "ctx.respond is False but ctx.res holds no response: prepare an aiohttp"
+            " StreamResponse with `await res.prepare(ctx.req)` and assign it to ctx.res"
+        )
+    conn.hand_over(res)
+    return True
 
 
 def _bad_request_headers() -> CIMultiDict[str]:

@@ -148,6 +148,10 @@ class Connection(Protocol):
         """The app answered with the server's own response object (``ctx.respond = False``,
         a WebSocket): give it to the server as it is."""
 
+    def finish(self) -> Any:
+        """What the server wants back once the request is answered (``Koa.handle`` returns
+        it): aiohttp's response object on aiohttp, ``None`` where the server needs nothing."""
+
 
 def content_length(headers: Mapping[str, str]) -> int | None:
     """The Content-Length in ``headers`` as an int, ``None`` when missing or not digits."""

@@ -269,8 +269,7 @@ class AiohttpConnection:
         # What aiohttp gets back: ``_Written``, or the aiohttp response that was sent.
         self._result: Any = None
 
-    @property
-    def result(self) -> web.StreamResponse:
+    def finish(self) -> web.StreamResponse:
         """The response object to hand aiohttp once the app is done."""
         result = self._result
         if result is None:
@@ -514,14 +513,15 @@ def _size(path: PathLike[str]) -> int:
 def request_handler(
     app: Koa[Any], fn: ComposedMiddleware[Any]
 ) -> Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]:
-    """The handler aiohttp's server calls: each request through ``app.handle(conn, fn)``."""
+    """The handler aiohttp's server calls: each request through ``app.handle(conn, fn)``.
+
+    A plain function returning ``app.handle``'s coroutine (aiohttp awaits it), so no
+    coroutine of its own runs per request.
+    """
     handle = app.handle
 
-    async def handler(req: web.BaseRequest) -> web.StreamResponse:
-        conn = AiohttpConnection(req)
-        await handle(conn, fn)
-        result = conn._result
-        return result if result is not None else web.Response()
+    def handler(req: web.BaseRequest) -> Awaitable[web.StreamResponse]:
+        return handle(AiohttpConnection(req), fn)
 
     return handler
 

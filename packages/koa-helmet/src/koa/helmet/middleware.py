@@ -1,0 +1,209 @@
+"""The middleware that sets the headers, and helmet's individual middleware.
+
+Each sets its header before running downstream (so a route can still change it), and puts it
+in ``err.headers`` when downstream raises: Koa's error responder drops every header set before
+the error and applies only ``err.headers``, so the security headers stay on 404 and 500
+responses too (koa-helmet loses them there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
+from typing import Any, TypeAlias
+
+from koa.core import Context, Next
+
+from . import csp, policies
+
+HelmetMiddleware: TypeAlias = Callable[[Context[Any], Next], Awaitable[None]]
+"""What ``helmet()`` and each individual middleware return: a middleware for ``app.use``."""
+
+Dynamic: TypeAlias = tuple[str, Callable[[Context[Any]], str]]
+
+
+def keep_on_error(err: BaseException, headers: list[tuple[str, str]]) -> None:
+    """Add ``headers`` to ``err.headers`` where the error does not set the same one itself.
+
+    An error whose ``headers`` cannot be replaced (aiohttp's ``HTTPException``) is updated in
+    place.
+    """
+    current = getattr(err, "headers", None)
+    merged: dict[str, Any] = {}
+    if isinstance(current, Mapping) and current:
+        own = {name.lower() for name in current if isinstance(name, str)}
+        for name, value in headers:
+            if name.lower() not in own:
+                merged[name] = value
+        if not merged:
+            return
+        merged.update(current)
+    else:
+        merged.update(headers)
+    try:
+        err.headers = merged  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):
+        if isinstance(current, MutableMapping):
+            current.clear()
+            current.update(merged)
+
+
+def headers_middleware(
+    static: Sequence[tuple[str, str]],
+    dynamic: Sequence[Dynamic] = (),
+    remove: Sequence[str] = (),
+    name: str = "helmet",
+) -> HelmetMiddleware:
+    """A middleware that sets ``static`` and ``dynamic`` headers and removes ``remove``."""
+    fixed = list(static)
+    computed = list(dynamic)
+    removed = tuple(remove)
+
+    async def helmet_middleware(ctx: Context[Any], next: Next) -> None:
+        headers = ctx.response.headers
+        if headers:
+            for header, value in fixed:
+                headers[header] = value
+        else:
+            headers.extend(fixed)  # one call for the usual case: nothing set yet
+        sent = fixed
+        if computed:
+            sent = list(fixed)
+            for header, render in computed:
+                value = render(ctx)
+                headers[header] = value
+                sent.append((header, value))
+        for header in removed:
+            headers.popall(header, None)
+        try:
+            await next()
+        except Exception as err:
+            keep_on_error(err, sent)
+            raise
+
+    helmet_middleware.__name__ = helmet_middleware.__qualname__ = name
+    return helmet_middleware
+
+
+def content_security_policy_header(
+    directives: Mapping[str, Any] | None, use_defaults: bool, report_only: bool
+) -> tuple[list[tuple[str, str]], list[Dynamic]]:
+    """The CSP header as a static or a dynamic entry."""
+    policies.check_bool("Content-Security-Policy", "report_only", report_only)
+    header = "Content-Security-Policy-Report-Only" if report_only else "Content-Security-Policy"
+    value = csp.policy(directives, use_defaults)
+    if isinstance(value, str):
+        return [(header, value)], []
+    return [], [(header, value)]
+
+
+def content_security_policy(
+    *,
+    directives: Mapping[str, csp.DirectiveValue | Any] | None = None,
+    use_defaults: bool = True,
+    report_only: bool = False,
+) -> HelmetMiddleware:
+    """``Content-Security-Policy`` (helmet 8's defaults unless ``use_defaults=False``).
+
+    ``directives`` maps names (``"script-src"``, ``"scriptSrc"`` or ``"script_src"``) to a
+    string, a list of strings and functions ``(ctx) -> str``, or ``None`` to drop a default.
+    Keywords must be quoted (``"'self'"``): a bare ``self`` is a ``ValueError``.
+    ``report_only=True`` sends ``Content-Security-Policy-Report-Only`` instead.
+    """
+    static, dynamic = content_security_policy_header(directives, use_defaults, report_only)
+    return headers_middleware(static, dynamic, name="content_security_policy")
+
+
+def cross_origin_embedder_policy(*, policy: str = "require-corp") -> HelmetMiddleware:
+    """``Cross-Origin-Embedder-Policy`` (not in ``helmet()``'s defaults)."""
+    value = policies.one_of(
+        "Cross-Origin-Embedder-Policy", "policy", policy, policies.COEP_POLICIES
+    )
+    return headers_middleware([("Cross-Origin-Embedder-Policy", value)])
+
+
+def cross_origin_opener_policy(*, policy: str = "same-origin") -> HelmetMiddleware:
+    """``Cross-Origin-Opener-Policy``."""
+    value = policies.one_of("Cross-Origin-Opener-Policy", "policy", policy, policies.COOP_POLICIES)
+    return headers_middleware([("Cross-Origin-Opener-Policy", value)])
+
+
+def cross_origin_resource_policy(*, policy: str = "same-origin") -> HelmetMiddleware:
+    """``Cross-Origin-Resource-Policy``."""
+    value = policies.one_of(
+        "Cross-Origin-Resource-Policy", "policy", policy, policies.CORP_POLICIES
+    )
+    return headers_middleware([("Cross-Origin-Resource-Policy", value)])
+
+
+def origin_agent_cluster() -> HelmetMiddleware:
+    """``Origin-Agent-Cluster: ?1``."""
+    return headers_middleware([("Origin-Agent-Cluster", "?1")])
+
+
+def referrer_policy(*, policy: str | Sequence[str] = "no-referrer") -> HelmetMiddleware:
+    """``Referrer-Policy``; a list of tokens is joined with ``,``."""
+    return headers_middleware([("Referrer-Policy", policies.referrer_policy_value(policy))])
+
+
+def strict_transport_security(
+    *,
+    max_age: int | float = policies.ONE_YEAR,
+    include_sub_domains: bool = True,
+    preload: bool = False,
+) -> HelmetMiddleware:
+    """``Strict-Transport-Security``: ``max_age`` in seconds (one year by default)."""
+    value = policies.strict_transport_security_value(max_age, include_sub_domains, preload)
+    return headers_middleware([("Strict-Transport-Security", value)])
+
+
+def x_content_type_options() -> HelmetMiddleware:
+    """``X-Content-Type-Options: nosniff``."""
+    return headers_middleware([("X-Content-Type-Options", "nosniff")])
+
+
+def x_dns_prefetch_control(*, allow: bool = False) -> HelmetMiddleware:
+    """``X-DNS-Prefetch-Control: off`` (``on`` with ``allow=True``)."""
+    policies.check_bool("X-DNS-Prefetch-Control", "allow", allow)
+    return headers_middleware([("X-DNS-Prefetch-Control", "on" if allow else "off")])
+
+
+def x_download_options() -> HelmetMiddleware:
+    """``X-Download-Options: noopen``."""
+    return headers_middleware([("X-Download-Options", "noopen")])
+
+
+def x_frame_options(*, action: str = "sameorigin") -> HelmetMiddleware:
+    """``X-Frame-Options``: ``SAMEORIGIN`` or ``DENY``."""
+    return headers_middleware([("X-Frame-Options", policies.x_frame_options_value(action))])
+
+
+def x_permitted_cross_domain_policies(*, permitted_policies: str = "none") -> HelmetMiddleware:
+    """``X-Permitted-Cross-Domain-Policies``."""
+    value = policies.one_of(
+        "X-Permitted-Cross-Domain-Policies",
+        "permitted_policies",
+        permitted_policies,
+        policies.PERMITTED_POLICIES,
+    )
+    return headers_middleware([("X-Permitted-Cross-Domain-Policies", value)])
+
+
+def x_powered_by() -> HelmetMiddleware:
+    """Removes ``X-Powered-By`` if set before it runs (Koa itself never sends one)."""
+    return headers_middleware([], remove=["X-Powered-By"])
+
+
+def x_xss_protection() -> HelmetMiddleware:
+    """``X-XSS-Protection: 0``: turns off old browsers' XSS auditor, which did harm."""
+    return headers_middleware([("X-XSS-Protection", "0")])
+
+
+# helmet's legacy names.
+dns_prefetch_control = x_dns_prefetch_control
+frameguard = x_frame_options
+hide_powered_by = x_powered_by
+hsts = strict_transport_security
+ie_no_open = x_download_options
+no_sniff = x_content_type_options
+permitted_cross_domain_policies = x_permitted_cross_domain_policies
+xss_filter = x_xss_protection

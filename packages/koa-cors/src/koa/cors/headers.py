@@ -90,7 +90,7 @@ def keep_on_error(err: BaseException, headers: Iterable[tuple[str, str]]) -> Non
             elif lower not in own:
                 merged[name] = value
     merged.update(ours)
-    merged["Vary"] = vary_with(vary, "Origin")
+    merged["vary"] = vary_with(vary, "Origin")  # lower case, as @koa/cors sends it here
     try:
         err.headers = merged  # type: ignore[attr-defined]
     except (AttributeError, TypeError):

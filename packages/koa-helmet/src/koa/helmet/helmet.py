@@ -14,7 +14,7 @@ from typing import Any
 
 from . import csp, policies
 from .middleware import (
-    Dynamic,
+    Entry,
     HelmetMiddleware,
     content_security_policy_header,
     headers_middleware,
@@ -85,8 +85,7 @@ def helmet(
     the response Koa makes from an exception. A misspelt key, a bad value or an option given
     under both of its names is an error here, not on the first request.
     """
-    static: list[tuple[str, str]] = []
-    dynamic: list[Dynamic] = []
+    static: list[Entry] = []
     remove: list[str] = []
 
     def add(header: str, value: str) -> None:
@@ -98,13 +97,13 @@ def helmet(
         ("directives", "use_defaults", "report_only"),
     )
     if chosen is not None:
-        s, d = content_security_policy_header(
-            chosen.get("directives"),
-            chosen.get("use_defaults", True),
-            chosen.get("report_only", False),
+        static.append(
+            content_security_policy_header(
+                chosen.get("directives"),
+                chosen.get("use_defaults", True),
+                chosen.get("report_only", False),
+            )
         )
-        static += s
-        dynamic += d
     for name, option, header, allowed in (
         (
             "cross_origin_embedder_policy",
@@ -191,7 +190,7 @@ def helmet(
     option = _one("x_xss_protection", x_xss_protection, "xss_filter", xss_filter)
     if _flag("x_xss_protection", option):
         add("X-XSS-Protection", "0")
-    return headers_middleware(static, dynamic, remove)
+    return headers_middleware(static, remove)
 
 
 def _one(name: str, value: Any, legacy: str, legacy_value: Any) -> Any:

@@ -18,7 +18,8 @@ from . import csp, policies
 HelmetMiddleware: TypeAlias = Callable[[Context[Any], Next], Awaitable[None]]
 """What ``helmet()`` and each individual middleware return: a middleware for ``app.use``."""
 
-Dynamic: TypeAlias = tuple[str, Callable[[Context[Any]], str]]
+Entry: TypeAlias = tuple[str, "str | Callable[[Context[Any]], str]"]
+"""A header and its value, or the function of ``ctx`` that computes it per request."""
 
 
 def keep_on_error(err: BaseException, headers: list[tuple[str, str]]) -> None:
@@ -48,30 +49,28 @@ def keep_on_error(err: BaseException, headers: list[tuple[str, str]]) -> None:
 
 
 def headers_middleware(
-    static: Sequence[tuple[str, str]],
-    dynamic: Sequence[Dynamic] = (),
-    remove: Sequence[str] = (),
-    name: str = "helmet",
+    entries: Sequence[Entry], remove: Sequence[str] = (), name: str = "helmet"
 ) -> HelmetMiddleware:
-    """A middleware that sets ``static`` and ``dynamic`` headers and removes ``remove``."""
-    fixed = list(static)
-    computed = list(dynamic)
+    """A middleware that sets ``entries`` in order (a value or a function of ``ctx``) and
+    removes the ``remove`` headers."""
+    fixed = [(header, value) for header, value in entries if isinstance(value, str)]
+    ordered = list(entries)
+    dynamic = len(fixed) < len(ordered)
     removed = tuple(remove)
 
     async def helmet_middleware(ctx: Context[Any], next: Next) -> None:
         headers = ctx.response.headers
-        if headers:
-            for header, value in fixed:
-                headers[header] = value
-        else:
-            headers.extend(fixed)  # one call for the usual case: nothing set yet
         sent = fixed
-        if computed:
-            sent = list(fixed)
-            for header, render in computed:
-                value = render(ctx)
-                headers[header] = value
-                sent.append((header, value))
+        if dynamic:
+            sent = [
+                (header, value if isinstance(value, str) else value(ctx))
+                for header, value in ordered
+            ]
+        if headers:
+            for header, text in sent:
+                headers[header] = text
+        else:
+            headers.extend(sent)  # one call for the usual case: nothing set yet
         for header in removed:
             headers.popall(header, None)
         try:
@@ -86,14 +85,11 @@ def headers_middleware(
 
 def content_security_policy_header(
     directives: Mapping[str, Any] | None, use_defaults: bool, report_only: bool
-) -> tuple[list[tuple[str, str]], list[Dynamic]]:
-    """The CSP header as a static or a dynamic entry."""
+) -> Entry:
+    """The CSP header, with its value or the function that renders it per request."""
     policies.check_bool("Content-Security-Policy", "report_only", report_only)
     header = "Content-Security-Policy-Report-Only" if report_only else "Content-Security-Policy"
-    value = csp.policy(directives, use_defaults)
-    if isinstance(value, str):
-        return [(header, value)], []
-    return [], [(header, value)]
+    return header, csp.policy(directives, use_defaults)
 
 
 def content_security_policy(
@@ -109,8 +105,8 @@ def content_security_policy(
     Keywords must be quoted (``"'self'"``): a bare ``self`` is a ``ValueError``.
     ``report_only=True`` sends ``Content-Security-Policy-Report-Only`` instead.
     """
-    static, dynamic = content_security_policy_header(directives, use_defaults, report_only)
-    return headers_middleware(static, dynamic, name="content_security_policy")
+    entry = content_security_policy_header(directives, use_defaults, report_only)
+    return headers_middleware([entry], name="content_security_policy")
 
 
 def cross_origin_embedder_policy(*, policy: str = "require-corp") -> HelmetMiddleware:
@@ -190,7 +186,7 @@ def x_permitted_cross_domain_policies(*, permitted_policies: str = "none") -> He
 
 def x_powered_by() -> HelmetMiddleware:
     """Removes ``X-Powered-By`` if set before it runs (Koa itself never sends one)."""
-    return headers_middleware([], remove=["X-Powered-By"])
+    return headers_middleware([], remove=["X-Powered-By"], name="x_powered_by")
 
 
 def x_xss_protection() -> HelmetMiddleware:

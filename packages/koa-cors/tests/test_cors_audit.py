@@ -199,7 +199,9 @@ CASES = [
     (
         "default",
         "OPTIONS /",
-        "Origin: https://ok.example\nAccess-Control-Request-Method: PUT\nAccess-Control-Request-Headers: x-foo,content-type",
+        "Origin: https://ok.example\n"
+        "Access-Control-Request-Method: PUT\n"
+        "Access-Control-Request-Headers: x-foo,content-type",
         "204 No Content\n"
         "Vary: Origin\n"
         "Access-Control-Allow-Origin: *\n"
@@ -210,7 +212,9 @@ CASES = [
     (
         "default",
         "OPTIONS /",
-        "Origin: https://ok.example\nAccess-Control-Request-Method: PUT\nAccess-Control-Request-Private-Network: true",
+        "Origin: https://ok.example\n"
+        "Access-Control-Request-Method: PUT\n"
+        "Access-Control-Request-Private-Network: true",
         "204 No Content\n"
         "Vary: Origin\n"
         "Access-Control-Allow-Origin: *\n"
@@ -319,7 +323,9 @@ CASES = [
     (
         "fixed",
         "OPTIONS /",
-        "Origin: https://ok.example\nAccess-Control-Request-Method: PUT\nAccess-Control-Request-Headers: x-foo,content-type",
+        "Origin: https://ok.example\n"
+        "Access-Control-Request-Method: PUT\n"
+        "Access-Control-Request-Headers: x-foo,content-type",
         "204 No Content\n"
         "Vary: Origin\n"
         "Access-Control-Allow-Origin: https://ok.example\n"
@@ -504,7 +510,9 @@ CASES = [
     (
         "full",
         "OPTIONS /",
-        "Origin: https://ok.example\nAccess-Control-Request-Method: PUT\nAccess-Control-Request-Headers: x-foo,content-type",
+        "Origin: https://ok.example\n"
+        "Access-Control-Request-Method: PUT\n"
+        "Access-Control-Request-Headers: x-foo,content-type",
         "204 No Content\n"
         "Vary: Origin\n"
         "Access-Control-Allow-Origin: *\n"
@@ -518,7 +526,9 @@ CASES = [
     (
         "full",
         "OPTIONS /",
-        "Origin: https://ok.example\nAccess-Control-Request-Method: PUT\nAccess-Control-Request-Private-Network: true",
+        "Origin: https://ok.example\n"
+        "Access-Control-Request-Method: PUT\n"
+        "Access-Control-Request-Private-Network: true",
         "204 No Content\n"
         "Vary: Origin\n"
         "Access-Control-Allow-Origin: *\n"
@@ -559,7 +569,9 @@ CASES = [
     (
         "strings",
         "OPTIONS /",
-        "Origin: https://ok.example\nAccess-Control-Request-Method: PUT\nAccess-Control-Request-Headers: x-foo,content-type",
+        "Origin: https://ok.example\n"
+        "Access-Control-Request-Method: PUT\n"
+        "Access-Control-Request-Headers: x-foo,content-type",
         "204 No Content\n"
         "Vary: Origin\n"
         "Access-Control-Allow-Origin: *\n"
@@ -607,7 +619,9 @@ CASES = [
     (
         "no_methods",
         "OPTIONS /",
-        "Origin: https://ok.example\nAccess-Control-Request-Method: PUT\nAccess-Control-Request-Headers: x-foo,content-type",
+        "Origin: https://ok.example\n"
+        "Access-Control-Request-Method: PUT\n"
+        "Access-Control-Request-Headers: x-foo,content-type",
         "204 No Content\n"
         "Vary: Origin\n"
         "Access-Control-Allow-Origin: *\n"

@@ -126,4 +126,4 @@ def test_unknown_options_are_a_type_error() -> None:
     with pytest.raises(TypeError, match="allowMethods"):
         cors(allowMethods="GET")  # type: ignore[call-arg]
     with pytest.raises(TypeError):
-        cors("*")  # type: ignore[misc]
+        cors("*")  # type: ignore[call-arg]

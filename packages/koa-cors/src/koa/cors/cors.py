@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Collection
 from typing import Any, TypeAlias
 
 from koa.core import Context, Next
+from multidict import CIMultiDict
 
 from .headers import keep_on_error, reflectable_header_list, reflectable_origin, token_list
 from .origins import AllowedOrigins, OriginFn, OriginOption, OriginPattern, fixed_origin
@@ -24,6 +25,8 @@ CorsMiddleware: TypeAlias = Callable[[Context[Any], Next], Awaitable[None]]
 """What ``cors()`` returns: a middleware for ``app.use``."""
 
 DEFAULT_ALLOW_METHODS = "GET,HEAD,PUT,POST,DELETE,PATCH"
+_UNSEEN: Any = object()
+_REMEMBERED = 1024  # origins whose regex answer is kept
 
 
 def cors(
@@ -135,6 +138,26 @@ def cors(
     age = None if max_age is None else str(max_age)
     keep = keep_headers_on_error
 
+    # The usual response (not OPTIONS, credentials fixed, nothing set yet) gets its headers from
+    # a ready CIMultiDict per possible Allow-Origin: one C call instead of a header at a time.
+    def ready(allowed: str) -> tuple[CIMultiDict[str], list[tuple[str, str]]]:
+        kept = [("Access-Control-Allow-Origin", allowed)]
+        if always_credentials and allowed != "*":
+            kept.append(("Access-Control-Allow-Credentials", "true"))
+        kept += simple
+        return CIMultiDict([("Vary", "Origin"), *kept]), kept
+
+    ready_fixed = ready(fixed) if fixed is not None and credentials_fn is None else None
+    ready_listed: dict[str, tuple[CIMultiDict[str], list[tuple[str, str]]] | None] | None = None
+    if isinstance(match, AllowedOrigins) and credentials_fn is None:
+        ready_listed = {origin: ready(origin) for origin in match.origins}
+    # A regex's answers are remembered for the first origins seen (bounded: an attacker
+    # sending random Origins fills it once, then they are matched each time).
+    learning = isinstance(match, OriginPattern) and credentials_fn is None
+    if learning:
+        ready_listed = {}
+    names = ("Vary", "Access-Control-Allow-Origin", *(name for name, _ in simple))
+
     async def allowed_origin(ctx: Context[Any]) -> str | None:
         """What ``origin(ctx)`` returns, when it can be sent."""
         assert origin_fn is not None
@@ -155,6 +178,46 @@ def cors(
     async def cors_middleware(ctx: Context[Any], next: Next) -> None:
         response = ctx.response
         headers = response.headers
+        if (ready_fixed is not None or ready_listed is not None) and ctx.method != "OPTIONS":
+            for name in names:
+                if name in headers:
+                    break
+            else:
+                if ready_fixed is not None:
+                    template, kept = ready_fixed
+                else:
+                    assert ready_listed is not None
+                    # One Origin line, exactly a listed origin (a browser never sends two).
+                    origins = ctx.req.headers.getall("Origin", ())
+                    found = None
+                    if len(origins) == 1:
+                        request_origin = origins[0]
+                        found = ready_listed.get(request_origin, _UNSEEN)
+                        if found is _UNSEEN:
+                            found = None
+                            if learning and match is not None:
+                                reflected = match(request_origin)
+                                found = None if reflected is None else ready(reflected)
+                                if len(ready_listed) < _REMEMBERED:
+                                    ready_listed[request_origin] = found
+                    if found is None:
+                        headers["Vary"] = "Origin"
+                        if not keep:
+                            return await next()
+                        try:
+                            return await next()
+                        except Exception as err:
+                            keep_on_error(err, ())
+                            raise
+                    template, kept = found
+                headers.extend(template)
+                if not keep:
+                    return await next()
+                try:
+                    return await next()
+                except Exception as err:
+                    keep_on_error(err, kept)
+                    raise
         if "Vary" in headers:
             response.vary("Origin")
         else:
@@ -163,8 +226,8 @@ def cors(
         if fixed is not None:
             allowed: str | None = fixed
         elif match is not None:
-            request_origin = ctx.request.get("Origin")
-            allowed = match(request_origin) if request_origin else None
+            origins = ctx.req.headers.getall("Origin", ())
+            allowed = match(origins[0]) if len(origins) == 1 else None
         else:
             allowed = await allowed_origin(ctx)
         if allowed is None:

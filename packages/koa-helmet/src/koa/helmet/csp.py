@@ -189,21 +189,39 @@ def policy(
 def _dynamic(
     directives: list[tuple[str, list[str | DirectiveFn]]],
 ) -> Callable[[Context[Any]], str]:
+    """The header as text pieces and functions, joined per request.
+
+    helmet's format: each directive is its name followed by `` entry`` for every entry, the
+    directives joined with ``;``. Text between two functions is prepared once.
+    """
+    pieces: list[str | tuple[str, DirectiveFn]] = []
+    text = ""
+    for index, (name, entries) in enumerate(directives):
+        text += (";" if index else "") + name
+        for entry in entries:
+            text += " "
+            if isinstance(entry, str):
+                text += entry
+            else:
+                pieces.append(text)
+                pieces.append((name, entry))
+                text = ""
+    pieces.append(text)
+
     def render(ctx: Context[Any]) -> str:
         parts: list[str] = []
-        for name, entries in directives:
-            value = ""
-            for entry in entries:
-                if not isinstance(entry, str):
-                    computed = entry(ctx)
-                    if not isinstance(computed, str):
-                        raise TypeError(
-                            f"content_security_policy: a function in {name!r} returned"
-                            f" {type(computed).__name__}, not a str"
-                        )
-                    entry = check_entry(name, computed)
-                value += " " + entry
-            parts.append(name + value if value else name)  # helmet's bytes, trailing space too
-        return ";".join(parts)
+        for piece in pieces:
+            if isinstance(piece, str):
+                parts.append(piece)
+                continue
+            name, fn = piece
+            value = fn(ctx)
+            if not isinstance(value, str):
+                raise TypeError(
+                    f"content_security_policy: a function in {name!r} returned"
+                    f" {type(value).__name__}, not a str"
+                )
+            parts.append(check_entry(name, value))
+        return "".join(parts)
 
     return render

@@ -49,7 +49,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer, shorter repeats")
     args = parser.parse_args()
-    iterations, repeats = (3_000, 3) if args.quick else (5_000, 15)
+    iterations, repeats = (1_000, 10) if args.quick else (1_000, 80)
 
     plain = Requests()
     cross = requests_with("GET", {"Origin": ORIGIN})

@@ -128,7 +128,11 @@ async def test_a_client_that_leaves_mid_stream_releases_the_stream() -> None:
 
     app.use(sse)
     async with TestClient(app) as client:
-        baseline = {t for t in asyncio.all_tasks() if not t.done()}
+
+        def running() -> set[asyncio.Task[Any]]:
+            return {t for t in asyncio.all_tasks() if not t.done()}
+
+        baseline = running()
         res = await RawResponse.get(client.port, "/", "gzip")
         decode = decompressor("gzip")
         assert decode(await res.chunk()) == b"data: 1\n\n"
@@ -137,9 +141,8 @@ async def test_a_client_that_leaves_mid_stream_releases_the_stream() -> None:
         await asyncio.wait_for(released.wait(), WAIT)
 
         async def settled() -> None:
-            while {t for t in asyncio.all_tasks() if not t.done()} - baseline - {
-                asyncio.current_task()
-            }:
+            # No event tells that a task has ended: poll (bounded by the caller's timeout).
+            while running() - baseline - {asyncio.current_task()}:  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
 
         # The request's task ends: nothing is left reading the stream or holding the encoder.

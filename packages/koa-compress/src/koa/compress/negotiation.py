@@ -14,6 +14,10 @@ from functools import cmp_to_key
 # JavaScript's parseFloat: the longest number at the start, else NaN.
 _JS_FLOAT = re.compile(r"[+-]?(?:Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
 _OWS = " \t"
+#: Entries read from one header. A browser sends a handful; past this many the rest is
+#: ignored, so a header of thousands of entries (the server takes up to 2 MB of headers)
+#: costs no more than this many.
+MAX_ENTRIES = 1000
 
 
 class _Spec:
@@ -28,6 +32,8 @@ class _Spec:
 
 
 def _js_float(text: str) -> float:
+    if text.replace(".", "", 1).isdigit() and text.isascii():
+        return float(text)  # the usual q-values: 1, 0.5, 0.001
     match = _JS_FLOAT.match(text.lstrip())
     return float(match.group().replace("Infinity", "inf")) if match else float("nan")
 
@@ -59,8 +65,10 @@ def _parse(header: str) -> list[_Spec]:
 
 def _plain_entries(header: str) -> list[tuple[str, str | None]]:
     """``(name, q)`` of each entry of a header without quoted strings."""
-    parts = header.split(",")
-    if not parts[-1]:
+    parts = header.split(",", MAX_ENTRIES)
+    if len(parts) > MAX_ENTRIES:
+        parts.pop()  # the unread rest
+    elif not parts[-1]:
         parts.pop()  # nothing after a final comma is no entry (``gzip,``; ``gzip, `` is one)
     entries: list[tuple[str, str | None]] = []
     for part in parts:
@@ -81,7 +89,7 @@ def _entries(header: str) -> list[tuple[str, str | None]]:
     entries: list[tuple[str, str | None]] = []
     length = len(header)
     pos = 0
-    while pos < length:
+    while pos < length and len(entries) < MAX_ENTRIES:
         while pos < length and header[pos] in _OWS:
             pos += 1
         start = pos
@@ -142,38 +150,38 @@ class _Priority:
         self.specific = specific
 
 
-def _priority(encoding: str, provided: int, specs: list[_Spec]) -> _Priority:
-    best = _Priority(encoding, provided, -1, 0.0, 0)
-    lowered = encoding.lower()
-    for spec in specs:
-        if spec.name.lower() == lowered:
-            specific = 1
-        elif spec.name == "*":
-            specific = 0
-        else:
-            continue
-        # A more specific entry wins, then a higher q-value, then a later one (NaN ties).
-        diff: float = best.specific - specific
-        if not diff:
-            diff_q = best.q - spec.q
-            diff = (best.order - spec.index) if (diff_q != diff_q or not diff_q) else diff_q
-        if diff < 0:
-            best = _Priority(encoding, provided, spec.index, spec.q, specific)
-    return best
+def _wins(spec: _Spec, best: _Spec | None) -> bool:
+    """Whether a later entry of the same specificity replaces ``best`` (negotiator's rule:
+    a higher q-value wins, and a tie, NaN included, goes to the later entry)."""
+    return best is None or not spec.q < best.q
 
 
 def negotiate(header: str, provided: Sequence[str], preferred: Sequence[str]) -> str | None:
     """The encoding of ``provided`` to use for a request's ``header``; ``None`` when the client
-    accepts none of them (``identity`` included)."""
-    specs = _parse(header)
-    ranks = {name: rank for rank, name in enumerate(preferred)}
-    candidates = [
-        p
-        for p in (_priority(e, i, specs) for i, e in enumerate(provided))
-        if p.q > 0  # NaN is not > 0 either
-    ]
+    accepts none of them (``identity`` included). One pass over the header's entries."""
+    wanted = {name.lower() for name in provided}
+    named: dict[str, _Spec] = {}
+    wildcard: _Spec | None = None
+    for spec in _parse(header):
+        if spec.name == "*":
+            if _wins(spec, wildcard):
+                wildcard = spec
+        else:
+            lowered = spec.name.lower()
+            if lowered in wanted and _wins(spec, named.get(lowered)):
+                named[lowered] = spec
+    candidates: list[_Priority] = []
+    for index, encoding in enumerate(provided):
+        # An entry naming the encoding beats ``*`` whatever their q-values.
+        spec: _Spec | None = named.get(encoding.lower())
+        specific = 1
+        if spec is None:
+            spec, specific = wildcard, 0
+        if spec is not None and spec.q > 0:  # NaN is not > 0 either
+            candidates.append(_Priority(encoding, index, spec.index, spec.q, specific))
     if not candidates:
         return None
+    ranks = {name: rank for rank, name in enumerate(preferred)}
 
     def compare(a: _Priority, b: _Priority) -> int:
         if a.q != b.q:

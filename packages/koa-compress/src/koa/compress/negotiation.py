@@ -173,12 +173,12 @@ def negotiate(header: str, provided: Sequence[str], preferred: Sequence[str]) ->
     candidates: list[_Priority] = []
     for index, encoding in enumerate(provided):
         # An entry naming the encoding beats ``*`` whatever their q-values.
-        spec: _Spec | None = named.get(encoding.lower())
+        match = named.get(encoding.lower())
         specific = 1
-        if spec is None:
-            spec, specific = wildcard, 0
-        if spec is not None and spec.q > 0:  # NaN is not > 0 either
-            candidates.append(_Priority(encoding, index, spec.index, spec.q, specific))
+        if match is None:
+            match, specific = wildcard, 0
+        if match is not None and match.q > 0:  # NaN is not > 0 either
+            candidates.append(_Priority(encoding, index, match.index, match.q, specific))
     if not candidates:
         return None
     ranks = {name: rank for rank, name in enumerate(preferred)}

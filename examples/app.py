@@ -5,7 +5,10 @@
   range), ``POST /admin/users`` (JSON or form; 400 for what is not a valid user);
 - ``GET /admin/version`` from the main app's router;
 - static files under ``/data`` from ``examples/data/``;
-- koa-logger, koa-bodyparser and a timing middleware that sets ``X-Response-Time``.
+- koa-logger, koa-bodyparser and a timing middleware that sets ``X-Response-Time``;
+- koa-compress: bodies of 1 KB and more go out compressed to clients that ask
+  (``curl --compressed http://127.0.0.1:3000/data/about.txt``), and every response says
+  ``Vary: Accept-Encoding``.
 
 Run it with ``hatch run example`` (``hatch run example --port 8080`` for another port); the
 README lists curl lines with their output. This is the 2014 ``koa`` seed's
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from koa.bodyparser import bodyparser
+from koa.compress import compress
 from koa.core import Context, Koa, Next
 from koa.logger import logger
 from koa.mount import mount
@@ -81,7 +85,8 @@ def create_users_app() -> Koa:
 
 
 def create_app() -> Koa:
-    """The main app: logger, timer and body parser first, then the routes and the mounts."""
+    """The main app: logger, timer, compression and body parser first, then the routes and the
+    mounts."""
     router = Router()
 
     @router.get("/")
@@ -99,6 +104,7 @@ def create_app() -> Koa:
     app = Koa()
     app.use(logger())
     app.use(response_time)
+    app.use(compress())
     app.use(bodyparser())
     app.use(router.routes()).use(router.allowed_methods())
     app.use(mount("/data", serve(DATA)))

@@ -29,7 +29,8 @@ def public(tmp_path: Path) -> Path:
     root.mkdir()
     (root / "app.js").write_bytes(SCRIPT)
     (root / "app.js.br").write_bytes(brotli.compress(SCRIPT, quality=11))
-    (root / "app.js.gz").write_bytes(zlib.compress(SCRIPT, 9, 31))
+    gzip = zlib.compressobj(9, zlib.DEFLATED, 31)
+    (root / "app.js.gz").write_bytes(gzip.compress(SCRIPT) + gzip.flush())
     (root / "site.css").write_bytes(STYLE)
     (root / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(4000))
     return root

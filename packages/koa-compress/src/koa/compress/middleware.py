@@ -96,6 +96,8 @@ def compress(
     wildcard = wildcard_accept_encoding if wildcard_accept_encoding not in ("", "*") else "gzip"
     default = wildcard if default_encoding == "*" else (default_encoding or "identity")
     cache: dict[str, str | None] = {}
+    # A Content-Length with fewer digits than the threshold is below it: no int() needed.
+    minimum_digits = len(str(minimum))
 
     def choose(accept: str) -> str | None:
         if accept == "*":
@@ -122,12 +124,17 @@ def compress(
 
         await next()
 
-        body = response.body
-        if body is None or ctx.compress is False:
-            return
         # The cheap test first: text and bytes carry their length (most small responses).
         declared = headers.get("Content-Length")
-        if minimum and declared is not None and declared.isdigit() and int(declared) < minimum:
+        if (
+            declared is not None
+            and minimum
+            and declared.isdigit()
+            and (len(declared) < minimum_digits or int(declared) < minimum)
+        ):
+            return
+        body = response.body
+        if body is None or ctx.compress is False:
             return
         if not body and not isinstance(body, (dict, list, tuple)):
             return  # "", b"", 0 and False: nothing to compress (falsy in JavaScript too)

@@ -359,3 +359,15 @@ async def test_error_responses_are_koa_cores() -> None:
     status, headers, body = await fetch(failing)
     assert (status, body) == (400, b"bad thing")
     assert "Content-Encoding" not in headers
+
+
+async def test_headers_already_sent_are_left_alone() -> None:
+    async def flushed(ctx: Context) -> None:
+        ctx.type = "text/plain"
+        await ctx.flush_headers()
+        ctx.body = TEXT
+
+    status, headers, body = await fetch(flushed)
+    assert "Content-Encoding" not in headers
+    assert headers["Vary"] == "Accept-Encoding"
+    assert body == TEXT.encode()

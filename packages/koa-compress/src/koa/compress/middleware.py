@@ -6,7 +6,7 @@ import asyncio
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from koa.core import Context, Next
 
@@ -16,6 +16,9 @@ from .encoders import ENCODINGS, EncoderFactory, make_factory
 from .negotiation import negotiate
 from .sizes import parse_size
 from .streams import CompressedBody, compress_whole
+
+if TYPE_CHECKING:
+    from multidict import CIMultiDict
 
 Filter = Callable[[str], bool]
 EncodingOptions = Mapping[str, Any] | bool
@@ -180,7 +183,7 @@ def compress(
     return compress_middleware
 
 
-def _mark(headers: Any, encoding: str) -> None:
+def _mark(headers: CIMultiDict[str], encoding: str) -> None:
     """Headers of a compressed response."""
     headers["Content-Encoding"] = encoding
     _weaken_etag(headers)
@@ -188,7 +191,7 @@ def _mark(headers: Any, encoding: str) -> None:
     headers.popall("Accept-Ranges", None)
 
 
-def _weaken_etag(headers: Any) -> None:
+def _weaken_etag(headers: CIMultiDict[str]) -> None:
     # The compressed bytes differ from the identity ones: a strong validator would claim
     # byte-equality (RFC 9110 8.8.1), and caches would mix the two representations.
     etag = headers.get("ETag")

@@ -363,6 +363,7 @@ async def test_error_responses_are_koa_cores() -> None:
 
 async def test_headers_already_sent_are_left_alone() -> None:
     async def flushed(ctx: Context) -> None:
+        ctx.status = 200
         ctx.type = "text/plain"
         await ctx.flush_headers()
         ctx.body = TEXT

@@ -25,6 +25,7 @@ EncodingOptions = Mapping[str, Any] | bool
 CompressMiddleware = Callable[[Context[Any], Next], Any]
 
 _KNOWN = (*ENCODINGS, "identity")
+_ACCEPT_ENCODING = "Accept-Encoding"
 # Cache-Control's no-transform directive (RFC 9111 5.2.1.6): a list item of its own.
 _NO_TRANSFORM = re.compile(r"(?:^|,)\s*no-transform\s*(?:,|$)", re.IGNORECASE)
 _BYTERANGES = re.compile(r"^multipart/byteranges\b", re.IGNORECASE)
@@ -120,10 +121,9 @@ def compress(
     async def compress_middleware(ctx: Context[Any], next: Next) -> None:
         response = ctx.response
         headers = response.headers
-        if "Vary" not in headers and response.res is None:
-            headers["Vary"] = "Accept-Encoding"
-        else:
-            response.vary("Accept-Encoding")
+        # One dict operation in the usual case (no Vary yet); else koa's merge.
+        if headers.setdefault("Vary", _ACCEPT_ENCODING) is not _ACCEPT_ENCODING:
+            response.vary(_ACCEPT_ENCODING)
 
         await next()
 

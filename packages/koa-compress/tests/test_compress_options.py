@@ -119,3 +119,15 @@ async def test_a_100_kb_accept_encoding_line_is_refused_by_the_server() -> None:
             f"GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: {line}\r\n\r\n".encode(), timeout=30
         )
         assert raw.startswith(b"HTTP/1.1 431 ")
+
+
+def test_the_public_surface() -> None:
+    import koa.compress
+
+    assert sorted(koa.compress.__all__) == [
+        "CompressMiddleware",
+        "EncodingOptions",
+        "Filter",
+        "compress",
+        "compressible",
+    ]

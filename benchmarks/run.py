@@ -46,6 +46,7 @@ NEEDS = {
     "koa.logger": "logger",
     "koa.bodyparser": "bodyparser",
     "koa.compress": "compress",
+    "koa.cors": "cors",
 }
 
 

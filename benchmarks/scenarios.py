@@ -268,6 +268,18 @@ def _layer_cost(peer: str, limit_us: float) -> Compute:
     return compute
 
 
+def _added_cost(num: tuple[str, str], den: tuple[str, str], limit_us: float) -> Compute:
+    """µs a request costs more in ``num`` than in ``den`` (from req/s, or server CPU time)."""
+
+    def compute(results: Results, metric: str) -> tuple[float, bool] | None:
+        if num not in results or den not in results:
+            return None
+        value = 1e6 / getattr(results[num], metric) - 1e6 / getattr(results[den], metric)
+        return value, value <= limit_us
+
+    return compute
+
+
 def _ahead_of_all(variant: str, peer: str) -> Compute:
     def compute(results: Results, metric: str) -> tuple[float, bool] | None:
         ours = results.get((variant, peer))
@@ -481,6 +493,36 @@ def build(root: Path) -> list[Scenario]:
         ],
         needs="koa.bodyparser",
     )
+    origin = "https://app.example.com"
+    security = Scenario(
+        "security",
+        "issue 14 (koa-cors, koa-helmet)",
+        f"hello world with cors() (Origin: {origin}, allowed) and with helmet() vs without",
+        [
+            Case("off", "koa", ServerSpec("koa_app", "hello"), Probe("/", hello)),
+            Case(
+                "cors",
+                "koa",
+                ServerSpec("koa_app", "cors"),
+                Probe("/", hello, script="origin.lua", script_args=(origin,)),
+            ),
+            Case("helmet", "koa", ServerSpec("koa_app", "helmet"), Probe("/", hello)),
+        ],
+        ref_variant="off",
+        targets=[
+            Target(
+                "cors costs < 2 µs a request",
+                _added_cost(("cors", "koa"), ("off", "koa"), 2.0),
+                "µs",
+            ),
+            Target(
+                "helmet costs < 2 µs a request",
+                _added_cost(("helmet", "koa"), ("off", "koa"), 2.0),
+                "µs",
+            ),
+        ],
+        needs="koa.cors",
+    )
     document = _json_100k()
     size = len(json.dumps(document, separators=(",", ":")).encode())
 
@@ -528,11 +570,15 @@ def build(root: Path) -> list[Scenario]:
                 "json gzip: koa ≥ starlette",
                 _ratio(("json gzip", "koa"), ("json gzip", "starlette"), 1.0),
             ),
-            Target("hello: compress() skipping costs ≤ 1 µs", _added_cost("hello", 1.0), "µs"),
+            Target(
+                "hello: compress() skipping costs ≤ 1 µs",
+                _added_cost(("hello", "koa+compress"), ("hello", "koa"), 1.0),
+                "µs",
+            ),
         ],
         needs="koa.compress",
     )
-    return [core, router, static, mount, logger, bodyparser, compression]
+    return [core, router, static, mount, logger, bodyparser, security, compression]
 
 
 def _json_100k() -> list[dict[str, object]]:
@@ -548,16 +594,3 @@ def _json_100k() -> list[dict[str, object]]:
         }
         for i in range(930)
     ]
-
-
-def _added_cost(variant: str, limit_us: float) -> Compute:
-    """µs a request costs with koa+compress over koa alone (from req/s or from server CPU)."""
-
-    def compute(results: Results, metric: str) -> tuple[float, bool] | None:
-        base, other = results.get((variant, "koa")), results.get((variant, "koa+compress"))
-        if base is None or other is None:
-            return None
-        value = 1e6 / getattr(other, metric) - 1e6 / getattr(base, metric)
-        return value, value <= limit_us
-
-    return compute

@@ -219,7 +219,7 @@ async def test_large_bodies_are_compressed_for_clients_that_ask(example: ModuleT
         assert res.headers["Content-Length"] == str(len(about))
         assert await res.read() == about
         # Small bodies are not worth it, but the answer still depends on Accept-Encoding.
-        res = await client.get("/admin/users", headers={"Accept-Encoding": "gzip"})
+        res = await client.get("/admin/version", headers={"Accept-Encoding": "gzip"})
         assert "Content-Encoding" not in res.headers
         assert res.headers["Vary"] == "Accept-Encoding"
 

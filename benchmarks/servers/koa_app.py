@@ -115,6 +115,18 @@ def post_echo_app(root: Path) -> Koa:
     return Koa().use(bodyparser()).use(echo)
 
 
+def cors_app(root: Path) -> Koa:
+    from koa.cors import cors
+
+    return Koa().use(cors(origin=["https://app.example.com"])).use(hello)
+
+
+def helmet_app(root: Path) -> Koa:
+    from koa.helmet import helmet
+
+    return Koa().use(helmet()).use(hello)
+
+
 def json100k_app(root: Path) -> Koa:
     document = json_100k()
 
@@ -146,6 +158,8 @@ APPS: dict[str, Callable[[Path], Koa]] = {
     "mount": mount_app,
     "logger": logger_app,
     "post_echo": post_echo_app,
+    "cors": cors_app,
+    "helmet": helmet_app,
     "json100k": json100k_app,
     "json100k_compress": json100k_compress_app,
     "hello_compress": hello_compress_app,

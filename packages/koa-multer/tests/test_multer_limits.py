@@ -140,7 +140,10 @@ async def test_a_limit_refuses_the_request_and_leaves_nothing(
 async def test_exactly_at_the_limits_is_accepted(uploads: Path) -> None:
     upload = multer(dest=uploads, limits={**SMALL, "parts": 4})
     data = body(
-        part("f", b"x" * 10, "a"), part("g", b"y" * 10, "b"), part("abcde", b"z" * 10), part("b", b"")
+        part("f", b"x" * 10, "a"),
+        part("g", b"y" * 10, "b"),
+        part("abcde", b"z" * 10),
+        part("b", b""),
     )
     async with TestClient(upload_app(upload.any())) as client:
         res = await client.post("/", data=data, headers=CT)
@@ -210,7 +213,10 @@ async def test_total_size_from_content_length_before_the_body(connect: Any) -> N
             b"Content-Length: 101\r\nExpect: 100-continue\r\n\r\n"
         )
         status, headers, text = await raw.response()
-        assert (status, text) == (413, b"Request body too large: over the total_size limit of 100 bytes")
+        assert (status, text) == (
+            413,
+            b"Request body too large: over the total_size limit of 100 bytes",
+        )
         assert headers["connection"] == "close"
         await raw.close()
 

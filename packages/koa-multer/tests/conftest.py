@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -71,6 +72,11 @@ def uploads(tmp_path: Path) -> Path:
     return folder
 
 
+def listing(folder: Path) -> list[str]:
+    """The names in ``folder``, sorted."""
+    return sorted(os.listdir(folder))
+
+
 LeftOnDisk = Callable[[Path], Awaitable[list[str]]]
 
 
@@ -80,10 +86,10 @@ def left_on_disk() -> LeftOnDisk:
     time to clean up (files are removed after the response, in a thread)."""
 
     async def names(folder: Path) -> list[str]:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + WAIT
-        while any(folder.iterdir()) and loop.time() < deadline:
+        for _ in range(int(WAIT / 0.02)):
+            if not listing(folder):
+                break
             await asyncio.sleep(0.02)
-        return sorted(path.name for path in folder.iterdir())
+        return listing(folder)
 
     return names

@@ -5,6 +5,7 @@ never removes what it stored; a handler there has to."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 from collections.abc import AsyncIterator
@@ -15,6 +16,68 @@ import pytest
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient
 from koa.multer import DiskStorage, File, multer, uploaded_file, uploaded_files
+
+WAIT = 10.0  # an upper bound on waiting for the server, never an assertion about speed
+
+
+class Raw:
+    """A raw HTTP/1.1 connection: send bytes when you like, read one response."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    async def send(self, data: bytes) -> None:
+        self.writer.write(data)
+        await self.writer.drain()
+
+    async def response(self) -> tuple[int, dict[str, str], bytes]:
+        """Status, lower-case headers and body (by Content-Length) of the next response."""
+        head = await asyncio.wait_for(self.reader.readuntil(b"\r\n\r\n"), WAIT)
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            if line:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+        length = int(headers.get("content-length", "0"))
+        body = await asyncio.wait_for(self.reader.readexactly(length), WAIT) if length else b""
+        return status, headers, body
+
+    async def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(ConnectionError):
+            await self.writer.wait_closed()
+
+
+async def connect(port: int) -> Raw:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    return Raw(reader, writer)
+
+
+@pytest.fixture
+def uploads(tmp_path: Path) -> Path:
+    """An empty folder for disk storage."""
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    return folder
+
+
+def listing(folder: Path) -> list[str]:
+    """The names in ``folder``, sorted."""
+    return sorted(os.listdir(folder))
+
+
+async def left_on_disk(folder: Path) -> list[str]:
+    """The names still in ``folder`` once the server has had time to clean up (files are
+    removed after the response, in a thread)."""
+    for _ in range(int(WAIT / 0.02)):
+        if not listing(folder):
+            break
+        await asyncio.sleep(0.02)
+    return listing(folder)
+
 
 BOUNDARY = "XyZ"
 CT = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
@@ -51,9 +114,7 @@ async def seen_file(folder: Path) -> None:
     raise AssertionError("no file was created")
 
 
-async def test_a_file_gets_a_random_name_and_is_removed_after_the_response(
-    uploads: Path, left_on_disk: Any
-) -> None:
+async def test_a_file_gets_a_random_name_and_is_removed_after_the_response(uploads: Path) -> None:
     seen: list[tuple[str, bytes, list[str]]] = []
 
     async def handler(ctx: Context[Any], next: Next) -> None:
@@ -75,9 +136,7 @@ async def test_a_file_gets_a_random_name_and_is_removed_after_the_response(
     assert not (uploads.parent.parent / "evil.txt").exists()
 
 
-async def test_a_file_sent_back_as_the_body_is_removed_once_sent(
-    uploads: Path, left_on_disk: Any
-) -> None:
+async def test_a_file_sent_back_as_the_body_is_removed_once_sent(uploads: Path) -> None:
     async def handler(ctx: Context[Any], next: Next) -> None:
         file = uploaded_file(ctx)
         assert file is not None
@@ -89,7 +148,7 @@ async def test_a_file_sent_back_as_the_body_is_removed_once_sent(
         assert await left_on_disk(uploads) == []
 
 
-async def test_move_to_keeps_the_file(uploads: Path, tmp_path: Path, left_on_disk: Any) -> None:
+async def test_move_to_keeps_the_file(uploads: Path, tmp_path: Path) -> None:
     target = tmp_path / "avatar.png"
 
     async def handler(ctx: Context[Any], next: Next) -> None:
@@ -139,7 +198,7 @@ async def test_keep_leaves_the_file_in_dest(uploads: Path) -> None:
     assert sorted(p.read_bytes() for p in kept) == [b"1", b"2"]
 
 
-async def test_a_failing_handler_leaves_nothing(uploads: Path, left_on_disk: Any) -> None:
+async def test_a_failing_handler_leaves_nothing(uploads: Path) -> None:
     async def handler(ctx: Context[Any], next: Next) -> None:
         raise RuntimeError("boom")
 
@@ -149,9 +208,7 @@ async def test_a_failing_handler_leaves_nothing(uploads: Path, left_on_disk: Any
         assert await left_on_disk(uploads) == []
 
 
-async def test_a_limit_hit_after_a_stored_file_removes_it_too(
-    uploads: Path, left_on_disk: Any
-) -> None:
+async def test_a_limit_hit_after_a_stored_file_removes_it_too(uploads: Path) -> None:
     upload = multer(dest=uploads, limits={"file_size": 10})
     async with TestClient(app_with(upload.any())) as client:
         data = body(part("a", b"fine", "a"), part("b", b"x" * 11, "b"))
@@ -160,9 +217,7 @@ async def test_a_limit_hit_after_a_stored_file_removes_it_too(
         assert await left_on_disk(uploads) == []
 
 
-async def test_a_client_that_leaves_midway_leaves_nothing(
-    uploads: Path, left_on_disk: Any, connect: Any
-) -> None:
+async def test_a_client_that_leaves_midway_leaves_nothing(uploads: Path) -> None:
     async def handler(ctx: Context[Any], next: Next) -> None:
         ctx.body = "ok"
 
@@ -177,9 +232,7 @@ async def test_a_client_that_leaves_midway_leaves_nothing(
         assert await left_on_disk(uploads) == []
 
 
-async def test_a_client_that_stops_sending_gets_408_and_leaves_nothing(
-    uploads: Path, left_on_disk: Any, connect: Any
-) -> None:
+async def test_a_client_that_stops_sending_gets_408_and_leaves_nothing(uploads: Path) -> None:
     upload = multer(dest=uploads, read_timeout=0.5)
     async with TestClient(app_with(upload.single("f"))) as client:
         raw = await connect(client.port)
@@ -192,9 +245,7 @@ async def test_a_client_that_stops_sending_gets_408_and_leaves_nothing(
         await raw.close()
 
 
-async def test_koa_core_request_timeout_also_leaves_nothing(
-    uploads: Path, left_on_disk: Any, connect: Any
-) -> None:
+async def test_koa_core_request_timeout_also_leaves_nothing(uploads: Path) -> None:
     # Without a read timeout of our own, koa-core's request timeout ends the upload (408 and
     # the connection closed); the file goes with it.
     upload = multer(dest=uploads, read_timeout=None)
@@ -208,9 +259,7 @@ async def test_koa_core_request_timeout_also_leaves_nothing(
         await raw.close()
 
 
-async def test_a_filename_function_must_give_one_path_segment(
-    uploads: Path, left_on_disk: Any
-) -> None:
+async def test_a_filename_function_must_give_one_path_segment(uploads: Path) -> None:
     storage = DiskStorage(destination=uploads, filename=lambda ctx, file: file.filename)
     upload = multer(storage=storage)
     async with TestClient(app_with(upload.single("f"))) as client:
@@ -219,7 +268,7 @@ async def test_a_filename_function_must_give_one_path_segment(
         assert await left_on_disk(uploads) == []
 
 
-async def test_destination_and_filename_functions(tmp_path: Path, left_on_disk: Any) -> None:
+async def test_destination_and_filename_functions(tmp_path: Path) -> None:
     async def destination(ctx: Context[Any], file: File) -> Path:
         return tmp_path
 

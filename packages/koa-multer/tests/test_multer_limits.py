@@ -6,7 +6,9 @@ by default; the statuses and defaults here are ours."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,68 @@ import pytest
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient
 from koa.multer import Limits, MulterError, multer, uploaded_files
+
+WAIT = 10.0  # an upper bound on waiting for the server, never an assertion about speed
+
+
+class Raw:
+    """A raw HTTP/1.1 connection: send bytes when you like, read one response."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    async def send(self, data: bytes) -> None:
+        self.writer.write(data)
+        await self.writer.drain()
+
+    async def response(self) -> tuple[int, dict[str, str], bytes]:
+        """Status, lower-case headers and body (by Content-Length) of the next response."""
+        head = await asyncio.wait_for(self.reader.readuntil(b"\r\n\r\n"), WAIT)
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            if line:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+        length = int(headers.get("content-length", "0"))
+        body = await asyncio.wait_for(self.reader.readexactly(length), WAIT) if length else b""
+        return status, headers, body
+
+    async def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(ConnectionError):
+            await self.writer.wait_closed()
+
+
+async def connect(port: int) -> Raw:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    return Raw(reader, writer)
+
+
+@pytest.fixture
+def uploads(tmp_path: Path) -> Path:
+    """An empty folder for disk storage."""
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    return folder
+
+
+def listing(folder: Path) -> list[str]:
+    """The names in ``folder``, sorted."""
+    return sorted(os.listdir(folder))
+
+
+async def left_on_disk(folder: Path) -> list[str]:
+    """The names still in ``folder`` once the server has had time to clean up (files are
+    removed after the response, in a thread)."""
+    for _ in range(int(WAIT / 0.02)):
+        if not listing(folder):
+            break
+        await asyncio.sleep(0.02)
+    return listing(folder)
+
 
 BOUNDARY = "XyZ"
 CT = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
@@ -121,7 +185,7 @@ CASES = [
 
 @pytest.mark.parametrize(("route", "data", "status", "message"), CASES)
 async def test_a_limit_refuses_the_request_and_leaves_nothing(
-    route: str, data: bytes, status: int, message: str, uploads: Path, left_on_disk: Any
+    route: str, data: bytes, status: int, message: str, uploads: Path
 ) -> None:
     upload = multer(dest=uploads, limits=SMALL)
     middleware = {"single": upload.single("f"), "none": upload.none(), "any": upload.any()}
@@ -189,7 +253,7 @@ async def test_the_defaults_are_finite() -> None:
     )
 
 
-async def test_the_default_file_size_is_10_mb(uploads: Path, left_on_disk: Any) -> None:
+async def test_the_default_file_size_is_10_mb(uploads: Path) -> None:
     upload = multer(dest=uploads)
     async with TestClient(upload_app(upload.single("f"))) as client:
         data = io.BytesIO(body(part("f", b"x" * (10 * MB), "a")))
@@ -202,7 +266,7 @@ async def test_the_default_file_size_is_10_mb(uploads: Path, left_on_disk: Any) 
         assert await left_on_disk(uploads) == []
 
 
-async def test_total_size_from_content_length_before_the_body(connect: Any) -> None:
+async def test_total_size_from_content_length_before_the_body() -> None:
     # The body is refused on its Content-Length: no 100 Continue, nothing read.
     upload = multer(limits={"total_size": 100})
     async with TestClient(upload_app(upload.any())) as client:
@@ -220,7 +284,7 @@ async def test_total_size_from_content_length_before_the_body(connect: Any) -> N
         await raw.close()
 
 
-async def test_total_size_of_a_chunked_body(uploads: Path, left_on_disk: Any) -> None:
+async def test_total_size_of_a_chunked_body(uploads: Path) -> None:
     upload = multer(dest=uploads, limits={"total_size": 1000, "file_size": 10_000})
 
     async def chunks() -> Any:
@@ -234,9 +298,7 @@ async def test_total_size_of_a_chunked_body(uploads: Path, left_on_disk: Any) ->
         assert await left_on_disk(uploads) == []
 
 
-async def test_a_file_over_the_limit_is_refused_before_the_rest_is_sent(
-    connect: Any, uploads: Path, left_on_disk: Any
-) -> None:
+async def test_a_file_over_the_limit_is_refused_before_the_rest_is_sent(uploads: Path) -> None:
     # The client announces 10 MB and sends it slowly: the 413 comes long before the end
     # (multer's limit stops the read at once too).
     upload = multer(dest=uploads, limits={"file_size": 10})

@@ -17,6 +17,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import (
+    BadContentDispositionHeader,
+    BadContentDispositionParam,
     BodyPartReader,
     MultipartReader,
     StreamReader,
@@ -291,6 +293,10 @@ class Upload:
     async def _next_part(self, reader: MultipartReader) -> MultipartReader | BodyPartReader | None:
         try:
             part = await reader.next()
+        except (BadContentDispositionHeader, BadContentDispositionParam):
+            # aiohttp warns about a bad Content-Disposition while looking for ``_charset_``;
+            # where warnings are errors, the warning arrives here.
+            raise malformed("invalid Content-Disposition header in a part") from None
         except LineTooLong:
             raise malformed(f"a part header line is longer than {PART_HEADER_LINE} bytes") from None
         except HttpProcessingError as exc:
@@ -299,7 +305,7 @@ class Upload:
                 raise limit_error(
                     "LIMIT_HEADER_PAIRS", "Too many part headers", "header_pairs", limit
                 ) from None
-            raise self._body_error(exc) from None
+            raise malformed("invalid part header") from None
         except (ValueError, RuntimeError, ConnectionError, web.RequestPayloadError) as exc:
             raise self._body_error(exc) from None
         self._check_total()
@@ -325,13 +331,13 @@ class Upload:
     def _body_error(self, exc: BaseException) -> MulterError:
         if isinstance(exc, ConnectionError):
             return MulterError(400, "REQUEST_ABORTED", "Request aborted")
-        content = self._content
-        if content is not None and content.is_eof() and not isinstance(exc, HttpProcessingError):
-            return malformed("unexpected end of body (no closing boundary)")
         if isinstance(exc, (HttpProcessingError, web.RequestPayloadError)):
             return malformed("invalid request body encoding")
         if "starting boundary" in str(exc):
             return malformed("the boundary given in Content-Type is not in the body")
+        content = self._content
+        if content is not None and content.is_eof():
+            return malformed("unexpected end of body (no closing boundary)")
         return malformed("invalid part structure")
 
     # -- files on the way out --------------------------------------------------------------

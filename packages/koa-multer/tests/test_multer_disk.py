@@ -5,6 +5,7 @@ never removes what it stored; a handler there has to."""
 from __future__ import annotations
 
 import asyncio
+import io
 import contextlib
 import os
 import re
@@ -343,3 +344,31 @@ async def test_a_storage_that_stops_early_still_has_the_file_checked(limit: int)
         assert res.status == (413 if limit == 1 else 200)
         if res.status == 200:
             assert await res.text() == "50000"
+
+
+async def test_a_slow_storage_is_not_a_silent_client() -> None:
+    # While the storage takes its time, the server stops reading, the socket buffers fill and
+    # no bytes arrive: that is not the client going quiet, so read_timeout does not fire.
+    class Slow:
+        async def store(self, ctx: Context[Any], file: File, chunks: AsyncIterator[bytes]) -> None:
+            first = True
+            async for _ in chunks:
+                if first:
+                    await asyncio.sleep(1.5)
+                    first = False
+
+        async def remove(self, ctx: Context[Any], file: File) -> None:
+            return None
+
+    async def handler(ctx: Context[Any], next: Next) -> None:
+        file = uploaded_file(ctx)
+        assert file is not None
+        ctx.body = str(file.size)
+
+    size = 40 * 1024 * 1024  # more than the socket buffers hold
+    limits = {"file_size": size, "total_size": 2 * size}
+    upload = multer(storage=Slow(), read_timeout=0.2, limits=limits)
+    async with TestClient(app_with(upload.single("f"), handler)) as client:
+        data = io.BytesIO(body(part("f", b"x" * size, "a")))
+        res = await client.post("/", data=data, headers=CT)
+        assert (res.status, await res.text()) == (200, str(size))

@@ -80,6 +80,9 @@ class _Watchdog:
         self.loop = asyncio.get_running_loop()
         self.task = asyncio.current_task()
         self.fired: str | None = None
+        # Only time spent waiting for the network counts as idle: a slow storage engine (the
+        # transport is paused meanwhile, so no bytes arrive) is not the client's fault.
+        self.reading = False
         self.seen = content.total_bytes
         self.since = self.loop.time()
         self.handle: asyncio.TimerHandle | None = self.loop.call_later(self.period, self._tick)
@@ -95,7 +98,7 @@ class _Watchdog:
         now = self.loop.time()
         if total > self.total_size:
             self.fired = "total_size"
-        elif total != self.seen or content.is_eof():
+        elif total != self.seen or content.is_eof() or not self.reading:
             self.seen = total
             self.since = now
         elif self.read_timeout is not None and now - self.since >= self.read_timeout:
@@ -133,6 +136,7 @@ class Upload:
         self.stored: list[File] = []
         self.removed = False
         self._content: StreamReader | None = None
+        self._watchdog: _Watchdog | None = None
         self._parts = 0
         self._field_count = 0
         self._file_count = 0
@@ -163,7 +167,7 @@ class Upload:
             max_field_size=PART_HEADER_LINE,
             max_headers=limits.header_pairs,
         )
-        watchdog = _Watchdog(content, limits.total_size, self.read_timeout)
+        watchdog = self._watchdog = _Watchdog(content, limits.total_size, self.read_timeout)
         try:
             try:
                 await self._read_parts(reader)
@@ -291,6 +295,9 @@ class Upload:
     # -- reading, with aiohttp's errors turned into 4xx ------------------------------------
 
     async def _next_part(self, reader: MultipartReader) -> MultipartReader | BodyPartReader | None:
+        watchdog = self._watchdog
+        if watchdog is not None:
+            watchdog.reading = True
         try:
             part = await reader.next()
         except (BadContentDispositionHeader, BadContentDispositionParam):
@@ -308,14 +315,23 @@ class Upload:
             raise malformed("invalid part header") from None
         except (ValueError, RuntimeError, ConnectionError, web.RequestPayloadError) as exc:
             raise self._body_error(exc) from None
+        finally:
+            if watchdog is not None:
+                watchdog.reading = False
         self._check_total()
         return part
 
     async def _read_chunk(self, part: BodyPartReader) -> bytes:
+        watchdog = self._watchdog
+        if watchdog is not None:
+            watchdog.reading = True
         try:
             chunk = await part.read_chunk(CHUNK_SIZE)
         except (ValueError, ConnectionError, HttpProcessingError, web.RequestPayloadError) as exc:
             raise self._body_error(exc) from None
+        finally:
+            if watchdog is not None:
+                watchdog.reading = False
         self._check_total()
         return chunk
 

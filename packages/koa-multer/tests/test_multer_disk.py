@@ -5,8 +5,8 @@ never removes what it stored; a handler there has to."""
 from __future__ import annotations
 
 import asyncio
-import io
 import contextlib
+import io
 import os
 import re
 from collections.abc import AsyncIterator

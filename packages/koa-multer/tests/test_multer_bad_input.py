@@ -241,6 +241,14 @@ REFUSED = [
         "Malformed multipart body: a part is itself multipart (not allowed in form-data)",
     ),
     (
+        "Content-Transfer-Encoding: base64 (RFC 7578 deprecates it)",
+        CT,
+        part(b'form-data; name="a"', b"aGk=", headers=b"Content-Transfer-Encoding: base64\r\n")
+        + END,
+        400,
+        "Malformed multipart body: Content-Transfer-Encoding 'base64' is not accepted",
+    ),
+    (
         "a field that is not valid UTF-8",
         CT,
         field(b"a", b"\xff\xfe") + END,

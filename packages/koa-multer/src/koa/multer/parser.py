@@ -199,6 +199,12 @@ class Upload:
                 raise limit_error("LIMIT_PART_COUNT", "Too many parts", "parts", limits.parts)
             if not isinstance(part, BodyPartReader):
                 raise malformed("a part is itself multipart (not allowed in form-data)")
+            encoding = part.headers.get("Content-Transfer-Encoding", "binary").strip().lower()
+            if encoding not in ("binary", "8bit", "7bit"):
+                # RFC 7578, 4.7: deprecated, and no browser sends it. aiohttp's base64 handling
+                # read without a bound before 3.14.5 (GHSA-24c4-3p7v-29cm); refusing it here
+                # keeps every part read in bounded chunks whatever the aiohttp version.
+                raise malformed(f"Content-Transfer-Encoding {encoding[:20]!r} is not accepted")
             name, filename = self._disposition(part)
             if filename:
                 await self._read_file(part, name, filename)

@@ -43,7 +43,7 @@ FileFilter = Callable[[Context[Any], File], "bool | Awaitable[bool]"]
 
 log = logging.getLogger("koa.multer")
 
-CHUNK_SIZE = 64 * 1024
+CHUNK_SIZE = 256 * 1024
 """Bytes asked of the reader at a time (benchmarks/multer_upload.py measures the choice)."""
 PART_HEADER_LINE = 8190
 """Longest header line in a part (aiohttp's default, as for request header lines)."""

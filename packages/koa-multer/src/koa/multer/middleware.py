@@ -12,7 +12,7 @@ from koa.core import Context, Next
 from .file import File
 from .limits import Limits, resolve_limits
 from .parser import FileFilter, Upload
-from .storage import DiskStorage, MemoryStorage, Storage
+from .storage import DiskStorage, MemoryStorage, Storage, unlink_all
 
 UploadMiddleware = Callable[[Context[Any], Next], Awaitable[None]]
 
@@ -148,7 +148,16 @@ def _remove_later(upload: Upload) -> None:
     """At the end of the response: remove the files the handler did not move or keep."""
     if upload.removed or not upload.stored:
         return
-    task = asyncio.get_running_loop().create_task(upload.remove_files())
+    loop = asyncio.get_running_loop()
+    if type(upload.storage).remove is DiskStorage.remove:
+        # Handed to the thread pool now rather than to a task: a task may never run when the
+        # server stops right after the response, while the pool finishes its queue first.
+        upload.removed = True
+        paths = [f.path for f in upload.stored if f.path is not None and not f.kept]
+        if paths:
+            loop.run_in_executor(None, unlink_all, paths)
+        return
+    task = loop.create_task(upload.remove_files())
     _cleanups.add(task)
     task.add_done_callback(_cleanups.discard)
 

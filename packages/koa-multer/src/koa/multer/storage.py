@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import logging
 import os
 import secrets
 import tempfile
@@ -145,6 +146,17 @@ class DiskStorage:
             return
         with contextlib.suppress(FileNotFoundError):
             await asyncio.to_thread(os.unlink, path)
+
+
+def unlink_all(paths: list[Path]) -> None:
+    """Remove ``paths`` (in a thread), logging what cannot be removed."""
+    for path in paths:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            logging.getLogger("koa.multer").exception("could not remove the upload %s", path)
 
 
 def _write_all(fd: int, chunks: list[bytes]) -> None:

@@ -1,9 +1,9 @@
-"""The one place koa-multer touches the raw request body.
+"""The one place koa-multer touches the raw request (``ctx.req``, aiohttp's request).
 
-Everything else reads the body through ``open_body(ctx)``, which uses aiohttp's public request
-API only (``ctx.req.content``, ``headers``, ``version``, ``writer``). When koa-core offers a
-body-reading API of its own (``ctx.request.stream()`` or the like), this module is what
-changes.
+Everything else reads the body through ``open_body(ctx)`` and its length through
+``declared_length(ctx)``; both use aiohttp's public request API only (``ctx.req.content``,
+``content_length``, ``headers``, ``version``, ``writer``). When koa-core offers a body-reading
+API of its own (``ctx.request.stream()`` or the like), this module is what changes.
 """
 
 from __future__ import annotations

@@ -168,7 +168,7 @@ class Upload:
         """Read the whole body into ``fields`` and ``files``, or raise ``MulterError``."""
         ctx = self.ctx
         limits = self.limits
-        mimetype = parse_mimetype(ctx.req.headers.get("Content-Type", ""))
+        mimetype = parse_mimetype(ctx.get("Content-Type"))
         if (mimetype.type, mimetype.subtype) != ("multipart", "form-data"):
             raise MulterError(
                 415,
@@ -183,7 +183,7 @@ class Upload:
             raise self._too_large()
         content = self._content = await open_body(ctx)
         reader = MultipartReader(
-            ctx.req.headers,
+            ctx.headers,
             content,
             max_field_size=PART_HEADER_LINE,
             max_headers=limits.header_pairs,

@@ -7,7 +7,9 @@
 - static files under ``/data`` from ``examples/data/``;
 - ``POST /avatars``: an image upload (koa-multer), stored under a temporary folder and served
   back under ``/avatars/`` by koa-static;
-- koa-logger, koa-bodyparser and a timing middleware that sets ``X-Response-Time``.
+- koa-logger, koa-bodyparser and a timing middleware that sets ``X-Response-Time``;
+- koa-helmet's security headers on every response, errors included, and koa-cors on the users
+  API, so that a front end served from ``ADMIN_ORIGINS`` can call it from the browser.
 
 Run it with ``hatch run example`` (``hatch run example --port 8080`` for another port); the
 README lists curl lines with their output. This is the 2014 ``koa`` seed's
@@ -27,6 +29,8 @@ from typing import Any
 
 from koa.bodyparser import bodyparser
 from koa.core import Context, Koa, Next
+from koa.cors import cors
+from koa.helmet import helmet
 from koa.logger import logger
 from koa.mount import mount
 from koa.multer import DiskStorage, File, multer, uploaded_file
@@ -40,6 +44,10 @@ MAX_NAME = 100
 MAX_AVATAR = 1024 * 1024
 # Image types by their first bytes: the client's Content-Type and filename are not trusted.
 AVATAR_SIGNATURES = {b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg", b"GIF8": ".gif"}
+# The origins of the admin front end (a development server, say), which may call the users API
+# from the browser. Any other site gets no Access-Control-Allow-Origin: the browser then keeps
+# the responses from its scripts.
+ADMIN_ORIGINS = ["http://localhost:8080", "http://127.0.0.1:8080"]
 
 
 log = logging.getLogger("examples.app")
@@ -85,6 +93,8 @@ def create_users_app() -> Koa:
         ctx.body = user
 
     users_app = Koa()
+    # Location is exposed so that the front end can read where a new user lives.
+    users_app.use(cors(origin=ADMIN_ORIGINS, expose_headers="Location"))
     users_app.use(router.routes()).use(router.allowed_methods())
     return users_app
 
@@ -134,7 +144,8 @@ def image_extension(head: bytes) -> str | None:
 
 
 def create_app(*, media: Path | None = None) -> Koa:
-    """The main app: logger, timer and body parser first, then the routes and the mounts.
+    """The main app: logger, timer, security headers and body parser first, then the routes
+    and the mounts.
 
     ``media`` holds uploaded avatars (default: ``koa-example`` in the temporary folder).
     """
@@ -157,6 +168,7 @@ def create_app(*, media: Path | None = None) -> Koa:
     app = Koa()
     app.use(logger())
     app.use(response_time)
+    app.use(helmet())
     app.use(bodyparser())
     app.use(router.routes()).use(router.allowed_methods())
     app.use(mount("/data", serve(DATA)))

@@ -605,6 +605,11 @@ class Response:
         """Send the status and headers now; later header and status changes are ignored."""
         if self.header_sent:
             return
+        ctx = self._ctx()
+        if ctx is not None and ctx._flush_callbacks:
+            await ctx.run_flush_callbacks()
+            if self.header_sent:
+                return
         from .respond import KoaStreamResponse, check_headers
 
         reason = self.message or "unknown"

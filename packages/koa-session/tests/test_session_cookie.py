@@ -81,7 +81,7 @@ async def test_setting_none_clears_the_cookie_and_a_dict_replaces_the_data() -> 
         res = await client.get("/replace")
         assert {k: v for k, v in payload(res).items() if not k.startswith("_")} == {"user": "tobi"}
         cleared = await client.get("/clear", headers=jar(res))
-        assert [line.split(";")[0] for line in set_cookies(cleared)][0] == "koa.sess="
+        assert set_cookies(cleared)[0].startswith("koa.sess=; ")
         assert "expires=Thu, 01 Jan 1970 00:00:00 GMT" in set_cookies(cleared)[0]
 
 
@@ -202,7 +202,9 @@ async def test_cookie_attributes() -> None:
     app = app_with(handler, max_age="session", same_site="lax", http_only=False, signed=False)
     async with TestClient(app) as client:
         res = await client.get("/")
-    assert set_cookies(res) == [f"koa.sess={encode({'n': 1, '_session': True})}; path=/; samesite=lax"]
+    assert set_cookies(res) == [
+        f"koa.sess={encode({'n': 1, '_session': True})}; path=/; samesite=lax"
+    ]
 
 
 async def test_reserved_keys_and_use_before_the_middleware() -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,12 +13,15 @@ import redis.asyncio
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient, TestResponse
 from koa.session import RedisStore, session
-from koa.session.testing import RedisServer
+from koa.session.testing import RedisServer, redis_server_binary
 
 KEYS = ["key one", "key zero"]
 # Written by Koa.js + koa-session 7 + koa-redis 4 (maxAge ten years, prefix 'koa:sess:'):
 # the cookie, and the value koa-redis stored under that key (TTL 315360010 s).
-KOA_COOKIE = "koa.sess=koa:sess:0483cde4-e292-446a-9d63-acf551c93967; koa.sess.sig=NXEg8Yzmwb1_N5eTPkutioL5czQ"
+KOA_COOKIE = (
+    "koa.sess=koa:sess:0483cde4-e292-446a-9d63-acf551c93967;"
+    " koa.sess.sig=NXEg8Yzmwb1_N5eTPkutioL5czQ"
+)
 KOA_KEY = "koa:sess:0483cde4-e292-446a-9d63-acf551c93967"
 KOA_VALUE = (
     '{"user":"tobi","count":1,"name":"Zoë ✓","_expire":2111584587314,"_maxAge":315360000000}'
@@ -26,6 +31,24 @@ KOA_VALUE = (
 def jar(res: TestResponse) -> dict[str, str]:
     pairs = [line.split(";")[0] for line in res.headers.getall("Set-Cookie", [])]
     return {"Cookie": "; ".join(pair for pair in pairs if pair.split("=", 1)[1])}
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of its own on a free port of 127.0.0.1, stopped by PID afterwards.
+
+    Skipped where the binary is missing, except under CI (``CI=true``), where that fails.
+    """
+    if redis_server_binary() is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing under CI: .ci/run must install it")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        print(f"redis-server log:\n{server.log}")  # shown when the test failed
 
 
 @pytest.fixture
@@ -64,7 +87,7 @@ async def test_a_session_written_by_koa_redis_is_read_and_updated_in_its_format(
         body = await res.json()
     assert body == {"session": {"user": "tobi", "count": 2, "name": "Zoë ✓"}, "id": KOA_KEY}
     raw = await store.client.get(KOA_KEY)
-    assert raw is not None
+    assert isinstance(raw, bytes)
     text = raw.decode()
     # what koa-redis would have stored: JSON, the same key order, _expire and _maxAge last
     assert text.startswith('{"user":"tobi","count":2,"name":"Zoë ✓","_expire":')
@@ -77,10 +100,11 @@ async def test_keys_values_and_ttl_are_koa_redis_s(store: RedisStore) -> None:
         res = await client.get("/")
         body = await res.json()
     session_id = body["id"]
-    assert session_id.startswith("koa:sess:") and len(session_id) == 9 + 36
+    assert session_id.startswith("koa:sess:")
+    assert len(session_id) == 9 + 36
     assert res.headers.getall("Set-Cookie")[0].startswith(f"koa.sess={session_id}; path=/; ")
     raw = await store.client.get(session_id)
-    assert raw is not None
+    assert isinstance(raw, bytes)
     assert raw.decode().startswith('{"count":1,"_expire":')
     assert raw.decode().endswith(',"_maxAge":86400000}')
     assert 86400 < await store.client.ttl(session_id) <= 86410

@@ -10,7 +10,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-
 from koa.core import Context, HttpError, Koa, Next
 from koa.core.testing import TestClient, TestResponse
 from koa.session import MemoryStore, SessionStore, session
@@ -86,7 +85,8 @@ async def test_signed_without_keys_is_a_clear_error_at_the_first_request() -> No
         res = await client.get("/")
         assert (res.status, await res.text()) == (500, "Internal Server Error")
     assert len(seen) == 1
-    assert "app.keys" in str(seen[0]) and "signed=False" in str(seen[0])
+    assert "app.keys" in str(seen[0])
+    assert "signed=False" in str(seen[0])
 
 
 async def test_an_expired_store_entry_gives_a_new_session() -> None:
@@ -128,7 +128,8 @@ async def test_regenerate_destroys_the_old_store_key() -> None:
         assert body["id"] != old_id
         assert await store.get(old_id, 60, rolling=False, ctx=None) is None  # type: ignore[arg-type]
         stored = await store.get(body["id"], 60, rolling=False, ctx=None)  # type: ignore[arg-type]
-        assert stored is not None and stored["user"] == "tobi"
+        assert stored is not None
+        assert stored["user"] == "tobi"
         # the old id, replayed by whoever planted it, is not the logged-in session
         replay = await client.get("/", headers=jar(anonymous))
         assert (await replay.json())["data"] == {"cart": 1}
@@ -184,7 +185,8 @@ async def test_a_cookie_over_4096_bytes_is_an_error_that_says_to_use_a_store() -
         assert (res.status, await res.text()) == (500, "Internal Server Error")
         assert set_cookies(res) == []
     assert len(seen) == 1
-    assert "4096" in str(seen[0]) and "store" in str(seen[0])
+    assert "4096" in str(seen[0])
+    assert "store" in str(seen[0])
 
 
 async def test_the_limit_counts_name_and_value() -> None:
@@ -298,7 +300,9 @@ async def test_a_store_that_is_down_gives_500_and_reaches_the_error_listener() -
     app = counter_app(store=checked)
     seen = errors_of(app)
     async with TestClient(app) as client:
-        res = await client.get("/", headers={"Cookie": "koa.sess=koa:sess:x; " + _sig(app, "koa:sess:x")})
+        res = await client.get(
+            "/", headers={"Cookie": "koa.sess=koa:sess:x; " + _sig(app, "koa:sess:x")}
+        )
         assert (res.status, await res.text()) == (500, "Internal Server Error")
         # no cookie: a new session: the write fails, and the 200 is not sent
         res = await client.get("/")

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from koa.core import Context
 
     from .middleware import SessionMiddleware
-    from .options import SessionOptions
+    from .options import MaxAge, SessionOptions
 
 __all__ = ["ContextSession", "SessionCookieTooLarge"]
 
@@ -194,10 +194,8 @@ class ContextSession:
         store = options.store
         assert store is not None
         ctx = self.ctx
-        if options.external_key is not None:
-            key = options.external_key.get(ctx)
-        else:
-            key = self._cookie()
+        sent = options.external_key
+        key = sent.get(ctx) if sent is not None else self._cookie()
         data: dict[str, Any] | None = None
         if key and len(key) <= _MAX_ID:
             data = await store.get(key, options.max_age, rolling=options.rolling, ctx=ctx)
@@ -244,10 +242,8 @@ class ContextSession:
             if options.store is not None:
                 self.external_key = self._gen_id()
                 self.key_from_request = False
-        if save or regenerate or self.require_save:
-            reason = "force"
-        else:
-            reason = self._should_save(session)
+        forced = save or regenerate or self.require_save
+        reason = "force" if forced else self._should_save(session)
         if not reason:
             return
         if options.before_save is not None:
@@ -306,7 +302,7 @@ class ContextSession:
             assert key is not None
             if ctx.response.header_sent and not self.key_from_request:
                 self._check_headers("saved")  # a new id could not reach the client
-            ttl = "session" if max_age == "session" else max_age + STORE_GRACE
+            ttl: MaxAge = "session" if max_age == "session" else max_age + STORE_GRACE
             await store.set(key, data, ttl, rolling=options.rolling, changed=changed, ctx=ctx)
             self._mark_saved(session)
             if ctx.response.header_sent:

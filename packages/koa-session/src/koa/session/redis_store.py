@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Any
 from .codec import dumps, loads
 
 if TYPE_CHECKING:
-    from redis.asyncio import Redis
-
     from koa.core import Context
+    from redis.asyncio import Redis
 
     from .options import MaxAge
 
@@ -21,9 +20,7 @@ def _redis_module() -> Any:
     try:
         import redis.asyncio
     except ImportError:
-        raise ImportError(
-            "RedisStore needs redis-py: pip install 'koa-session[redis]'"
-        ) from None
+        raise ImportError("RedisStore needs redis-py: pip install 'koa-session[redis]'") from None
     return redis.asyncio
 
 

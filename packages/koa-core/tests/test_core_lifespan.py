@@ -75,7 +75,7 @@ async def test_startup_state_is_seen_by_requests() -> None:
     app = Koa()
 
     async def connect(app: Koa) -> None:
-        app.context.db = {"users": 3}
+        app.context.db = {"users": 3}  # type: ignore[attr-defined]
 
     async def count(ctx: Context, next: Next) -> None:
         ctx.body = ctx.db  # type: ignore[attr-defined]

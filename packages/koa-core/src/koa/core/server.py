@@ -16,6 +16,7 @@ from aiohttp.http_parser import RawRequestMessage
 from aiohttp.streams import EMPTY_PAYLOAD, StreamReader
 from aiohttp.web_protocol import RequestHandler
 
+from . import lifespan
 from .respond import KoaResponse
 from .statuses import STATUS_PHRASES
 
@@ -214,16 +215,26 @@ class Server:
         self._site: web.TCPSite | None = None
 
     async def start(self) -> None:
-        """Bind and start accepting connections."""
-        await self._runner.setup()
-        site = web.TCPSite(
-            self._runner,
-            self.host,
-            self.port,
-            backlog=self._backlog,
-            reuse_port=self._reuse_port,
-        )
-        await site.start()
+        """Run the app's startup hooks, then bind and start accepting connections.
+
+        A startup hook that raises raises ``StartupError`` and nothing is bound; a bind that
+        fails runs the shutdown hooks before its error is raised.
+        """
+        await lifespan.startup(self.app)
+        try:
+            await self._runner.setup()
+            site = web.TCPSite(
+                self._runner,
+                self.host,
+                self.port,
+                backlog=self._backlog,
+                reuse_port=self._reuse_port,
+            )
+            await site.start()
+        except BaseException:
+            await self._runner.cleanup()
+            await lifespan.shutdown(self.app)
+            raise
         self._site = site
         for address in self._runner.addresses:
             if isinstance(address, tuple):
@@ -237,8 +248,12 @@ class Server:
         return f"http://{host}:{self.port}"
 
     async def close(self) -> None:
-        """Stop accepting, let in-flight requests finish, then close connections."""
+        """Stop accepting, let in-flight requests finish, close connections, then run the
+        app's shutdown hooks (once, however often ``close`` is called)."""
+        site, self._site = self._site, None
         await self._runner.cleanup()
+        if site is not None:
+            await lifespan.shutdown(self.app)
 
     async def __aenter__(self) -> Server:
         return self
@@ -289,7 +304,7 @@ def run(
     koa-static are several times slower. asyncio is the default for that reason.
     """
     if loop == "asyncio":
-        asyncio.run(serve_until_signalled(app, host=host, port=port, callback=callback, **options))
+        runner: Callable[[Any], object] = asyncio.run
     elif loop == "uvloop":
         try:
             uvloop = importlib.import_module("uvloop")
@@ -297,6 +312,10 @@ def run(
             raise RuntimeError(
                 "loop='uvloop' needs uvloop: pip install 'koa-core[uvloop]'"
             ) from None
-        uvloop.run(serve_until_signalled(app, host=host, port=port, callback=callback, **options))
+        runner = uvloop.run
     else:
         raise ValueError(f"loop must be 'asyncio' or 'uvloop', not {loop!r}")
+    try:
+        runner(serve_until_signalled(app, host=host, port=port, callback=callback, **options))
+    except lifespan.StartupError:
+        raise SystemExit(1) from None  # the hook's error and traceback are logged already

@@ -54,6 +54,7 @@ class ContextSession:
         "key_from_request",
         "middleware",
         "options",
+        "options_owned",
         "prev_json",
         "remove_committed",
         "removed",
@@ -64,7 +65,9 @@ class ContextSession:
     def __init__(self, ctx: Context[Any], middleware: SessionMiddleware) -> None:
         self.ctx = ctx
         self.middleware = middleware
-        self.options: SessionOptions = copy(middleware.options)
+        # Shared with the middleware until this request changes something (own_options()).
+        self.options: SessionOptions = middleware.options
+        self.options_owned = False
         self.session: Session | None = None
         self.removed = False
         self.remove_committed = False
@@ -168,9 +171,9 @@ class ContextSession:
         for key, value in data.items():
             if key == "_maxAge":
                 if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-                    options.max_age = value / 1000
+                    self.set_max_age(value / 1000)
             elif key == "_session":
-                options.max_age = "session"
+                self.set_max_age("session")
             elif key == "_expire":
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
                     expire = value
@@ -184,6 +187,17 @@ class ContextSession:
         session.is_new = False
         self.prev_json = dumps(values)
         return session
+
+    def own_options(self) -> SessionOptions:
+        """This request's own copy of the options (``ctx.session_options``), made once."""
+        if not self.options_owned:
+            self.options = copy(self.options)
+            self.options_owned = True
+        return self.options
+
+    def set_max_age(self, value: MaxAge) -> None:
+        if value != self.options.max_age:
+            self.own_options().max_age = value
 
     async def load(self) -> None:
         """Read the session from the store (store mode; once)."""

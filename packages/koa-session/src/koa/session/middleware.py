@@ -83,7 +83,7 @@ def _set_session(ctx: Context[Any], value: object) -> None:
 
 
 def _get_options(ctx: Context[Any]) -> SessionOptions:
-    return _state(ctx).options
+    return _state(ctx).own_options()
 
 
 def _state(ctx: Context[Any]) -> ContextSession:
@@ -114,38 +114,54 @@ def install(context_class: type[Any]) -> None:
 class SessionMiddleware:
     """What ``session()`` returns: a middleware for ``app.use``."""
 
-    __slots__ = ("_cipher", "_context_class", "options")
+    __slots__ = ("_cipher", "_context_class", "_needs_keys", "options")
 
     def __init__(self, options: SessionOptions) -> None:
         self.options = options
+        self._needs_keys = options.signed or options.encrypt
         self._context_class: type[Any] | None = None
         self._cipher: tuple[object, CookieCipher] | None = None
 
     async def __call__(self, ctx: Context[Any], next: Next) -> None:
-        options = self.options
-        if (options.signed or options.encrypt) and ctx.app.keys is None:
-            raise RuntimeError(
-                "koa-session: signed=True (the default) needs app.keys: set"
-                ' app.keys = ["a long random secret"] before serving (or Koa(keys=[...])),'
-                " or pass signed=False to session()"
-            )
-        context_class = type(ctx)
-        if context_class is not self._context_class:  # a mounted app's ctx is its parent's
-            install(context_class)
-            self._context_class = context_class
+        # The path of every request, touched or not: kept to a few dict operations.
+        if self._needs_keys:  # until the first request that finds app.keys set
+            if ctx.app.keys is None:
+                raise RuntimeError(
+                    "koa-session: signed=True (the default) needs app.keys: set"
+                    ' app.keys = ["a long random secret"] before serving (or Koa(keys=[...])),'
+                    " or pass signed=False to session()"
+                )
+            # Keys removed later still fail loudly: ctx.cookies refuses to sign without them.
+            self._needs_keys = False
+        if type(ctx) is not self._context_class:  # a mounted app's ctx is its parent's
+            install(type(ctx))
+            self._context_class = type(ctx)
         namespace = ctx.__dict__
-        outer = namespace.get("_session_middleware")
-        outer_state = namespace.pop("_session_state", None)
+        if "_session_middleware" in namespace:
+            await self._nested(ctx, next)
+            return
+        namespace["_session_middleware"] = self
+        try:
+            await next()
+        finally:
+            # ctx.session stays readable upstream; it was committed here.
+            state: ContextSession | None = namespace.get("_session_state")
+            if state is not None and self.options.auto_commit:
+                await state.commit()
+
+    async def _nested(self, ctx: Context[Any], next: Next) -> None:
+        """A second session middleware on the same request: its own session inside it."""
+        namespace = ctx.__dict__
+        outer = namespace["_session_middleware"], namespace.pop("_session_state", None)
         namespace["_session_middleware"] = self
         try:
             await next()
         finally:
             state: ContextSession | None = namespace.pop("_session_state", None)
-            if outer is not None:  # an enclosing session middleware gets its own back
-                namespace["_session_middleware"] = outer
-                if outer_state is not None:
-                    namespace["_session_state"] = outer_state
-            if state is not None and options.auto_commit:
+            namespace["_session_middleware"] = outer[0]
+            if outer[1] is not None:
+                namespace["_session_state"] = outer[1]
+            if state is not None and self.options.auto_commit:
                 await state.commit()
 
     def cipher(self, ctx: Context[Any]) -> CookieCipher:

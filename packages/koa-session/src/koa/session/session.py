@@ -95,7 +95,7 @@ class Session(MutableMapping[str, Any]):
     def max_age(self, value: MaxAge) -> None:
         from .options import check_max_age
 
-        self._owner.options.max_age = check_max_age(value)
+        self._owner.own_options().max_age = check_max_age(value)
         self._owner.require_save = True
 
     @property

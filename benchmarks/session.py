@@ -127,11 +127,14 @@ def in_process(quick: bool) -> dict[str, float]:
         )
     }
 
+    def build() -> None:
+        plain.new()
+
     def run(handler: Callable[[web.BaseRequest], Any], requests: Requests) -> Callable[[], None]:
         return lambda: serve_once(handler, requests.new())
 
     cases: dict[str, tuple[str, Callable[[], None]]] = {
-        "build": ("build the request (subtracted)", lambda: plain.new() and None),
+        "build": ("build the request (subtracted)", build),
         "hello": ("koa hello, no session middleware", run(handlers["hello"], plain)),
         "layer": ("+ one pass-through middleware (for scale)", run(handlers["layer"], plain)),
         "untouched": (
@@ -167,7 +170,7 @@ def in_process(quick: bool) -> dict[str, float]:
     # differences is the extra cost, steadier than a difference of two minimums.
     us = {name: min(values) - min(times["build"]) for name, values in times.items()}
     extra = {
-        name: statistics.median(a - b for a, b in zip(values, times["hello"]))
+        name: statistics.median(a - b for a, b in zip(values, times["hello"], strict=True))
         for name, values in times.items()
     }
     print(

@@ -165,7 +165,6 @@ class ContextSession:
 
     def _adopt(self, data: dict[str, Any], session: Session | None = None) -> Session:
         """The session holding ``data`` as read (koa-session's private keys set aside)."""
-        options = self.options
         values: dict[str, Any] = {}
         expire: float | None = None
         for key, value in data.items():

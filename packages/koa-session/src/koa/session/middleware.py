@@ -69,8 +69,8 @@ def session(
         encrypt=encrypt,
     )  # fmt: skip
     check_options(options)
-    middleware = SessionMiddleware(options)
-    install(app.context)
+    middleware = SessionMiddleware(options, app.context)
+    middleware._claim(app.context)
     return middleware
 
 
@@ -90,7 +90,12 @@ def _state(ctx: Context[Any]) -> ContextSession:
     found: ContextSession | None = ctx.__dict__.get("_session_state")
     if found is not None:
         return found
-    middleware: SessionMiddleware | None = ctx.__dict__.get("_session_middleware")
+    # This request's session middleware: the one running on it (mounted apps, a second
+    # session()), else the one that owns the app's context class, as koa-session extends
+    # app.context (so middleware ahead of it may use ctx.session too; it commits it).
+    middleware: SessionMiddleware | None = ctx.__dict__.get("_session_middleware") or getattr(
+        type(ctx), "_session_middleware", None
+    )
     if middleware is None:
         raise RuntimeError(
             "ctx.session is used before the session middleware ran for this request:"
@@ -114,13 +119,32 @@ def install(context_class: type[Any]) -> None:
 class SessionMiddleware:
     """What ``session()`` returns: a middleware for ``app.use``."""
 
-    __slots__ = ("_cipher", "_context_class", "_needs_keys", "options")
+    __slots__ = (
+        "_app_context",
+        "_cipher",
+        "_context_class",
+        "_needs_keys",
+        "_owns_context",
+        "options",
+    )
 
-    def __init__(self, options: SessionOptions) -> None:
+    def __init__(self, options: SessionOptions, app_context: type[Any]) -> None:
         self.options = options
         self._needs_keys = options.signed or options.encrypt
+        self._app_context = app_context
         self._context_class: type[Any] | None = None
+        self._owns_context = False
         self._cipher: tuple[object, CookieCipher] | None = None
+
+    def _claim(self, context_class: type[Any]) -> None:
+        """Own ``context_class`` when it is the app's own and no other session() does: then
+        a request costs nothing to mark; otherwise each request is marked on ``ctx``."""
+        install(context_class)
+        owner = context_class.__dict__.get("_session_middleware")
+        if owner is None and context_class is self._app_context:
+            context_class._session_middleware = owner = self
+        self._owns_context = owner is self
+        self._context_class = context_class
 
     async def __call__(self, ctx: Context[Any], next: Next) -> None:
         # The path of every request, touched or not: kept to a few dict operations.
@@ -134,31 +158,32 @@ class SessionMiddleware:
             # Keys removed later still fail loudly: ctx.cookies refuses to sign without them.
             self._needs_keys = False
         if type(ctx) is not self._context_class:  # a mounted app's ctx is its parent's
-            install(type(ctx))
-            self._context_class = type(ctx)
-        namespace = ctx.__dict__
-        if "_session_middleware" in namespace:
-            await self._nested(ctx, next)
+            self._claim(type(ctx))
+        if not self._owns_context or "_session_middleware" in ctx.__dict__:
+            await self._marked(ctx, next)
             return
-        namespace["_session_middleware"] = self
         try:
             await next()
         finally:
             # ctx.session stays readable upstream; it was committed here.
-            state: ContextSession | None = namespace.get("_session_state")
+            state: ContextSession | None = ctx.__dict__.get("_session_state")
             if state is not None and self.options.auto_commit:
                 await state.commit()
 
-    async def _nested(self, ctx: Context[Any], next: Next) -> None:
-        """A second session middleware on the same request: its own session inside it."""
+    async def _marked(self, ctx: Context[Any], next: Next) -> None:
+        """This request marked as this middleware's (a mounted app's, or a second session()
+        on one request): inside it, its own session; outside, the one before is back."""
         namespace = ctx.__dict__
-        outer = namespace["_session_middleware"], namespace.pop("_session_state", None)
+        outer = namespace.get("_session_middleware"), namespace.pop("_session_state", None)
         namespace["_session_middleware"] = self
         try:
             await next()
         finally:
             state: ContextSession | None = namespace.pop("_session_state", None)
-            namespace["_session_middleware"] = outer[0]
+            if outer[0] is None:
+                del namespace["_session_middleware"]
+            else:
+                namespace["_session_middleware"] = outer[0]
             if outer[1] is not None:
                 namespace["_session_state"] = outer[1]
             if state is not None and self.options.auto_commit:

@@ -155,7 +155,8 @@ GunicornFactory = Callable[..., Gunicorn]
 @pytest.fixture
 def gunicorn(tmp_path: Path) -> Iterator[GunicornFactory]:
     """``gunicorn(source, *args, worker=WORKER, app="app_module:app", bind=True,
-    wait=True, pass_fds=())``: a master started on ``source`` (and stopped after the test)."""
+    wait=True, pass_fds=(), port=None)``: a master started on ``source`` (stopped after the
+    test). ``bind=False`` leaves the binds to ``args``; ``port`` is where to ask."""
     started: list[Gunicorn] = []
 
     def start(
@@ -166,11 +167,12 @@ def gunicorn(tmp_path: Path) -> Iterator[GunicornFactory]:
         bind: bool = True,
         wait: bool = True,
         pass_fds: tuple[int, ...] = (),
+        port: int | None = None,
     ) -> Gunicorn:
         directory = tmp_path / f"gunicorn{len(started)}"
         directory.mkdir()
         (directory / "app_module.py").write_text(textwrap.dedent(source))
-        port = free_port()
+        port = port or free_port()
         argv = [app, "-k", worker, "--graceful-timeout", "20", *_control_socket_args()]
         if bind:
             argv += ["-b", f"127.0.0.1:{port}"]

@@ -286,5 +286,5 @@ def _describe(app_uri: str | None) -> str:
     module_name, name = app_uri.split(":", 1)
     module = sys.modules.get(module_name)
     if module is None or not name.isidentifier() or not hasattr(module, name):
-        return ""
+        return f"{app_uri} did not give a Koa app"
     return f"{app_uri} is {_what(getattr(module, name))}, not a Koa app"

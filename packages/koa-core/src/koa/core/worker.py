@@ -132,7 +132,8 @@ class GunicornWorker(Worker):  # type: ignore[misc]  # gunicorn ships no type hi
             await runner.setup()
             tls = _tls_context(cfg)
             for listener in self.sockets:
-                site = web.SockSite(runner, listener.sock, ssl_context=tls)
+                # asyncio calls listen() again on the socket: keep gunicorn's backlog.
+                site = web.SockSite(runner, listener.sock, ssl_context=tls, backlog=cfg.backlog)
                 await site.start()
             self.booted = True
             await self._until_stopped()

@@ -178,11 +178,7 @@ def test_max_requests_recycles_the_worker_without_a_failed_request(
     assert "Autorestarting worker" in master.log()
 
 
-@pytest.mark.parametrize(
-    "factory",
-    ["app_module:create_app()", "app_module:create_app", "app_module:create_app_async"],
-)
-def test_factories(gunicorn: GunicornFactory, factory: str) -> None:
+def test_factories(gunicorn: GunicornFactory) -> None:
     source = (
         APP
         + """
@@ -193,5 +189,9 @@ def test_factories(gunicorn: GunicornFactory, factory: str) -> None:
         return app
     """
     )
-    master = gunicorn(source, "-w", "1", app=factory)
-    assert master.get() == (200, "hello")
+    # Started together: each master takes seconds to import gunicorn on a busy machine.
+    factories = ["app_module:create_app()", "app_module:create_app", "app_module:create_app_async"]
+    masters = [gunicorn(source, "-w", "1", app=factory, wait=False) for factory in factories]
+    for master in masters:
+        master.wait_serving()
+        assert master.get() == (200, "hello")

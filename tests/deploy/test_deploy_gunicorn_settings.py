@@ -67,15 +67,58 @@ def raw(port: int, request: bytes) -> bytes:
         return exchange(sock, request)
 
 
-def test_several_binds_tcp_and_unix_all_serve(gunicorn: GunicornFactory, tmp_path: Path) -> None:
+def test_tcp_and_unix_binds_request_limits_and_the_access_log(
+    gunicorn: GunicornFactory, tmp_path: Path
+) -> None:
     unix_path = tmp_path / "koa.sock"
-    master = gunicorn(APP, "-w", "1", "-b", f"unix:{unix_path}")
-    assert master.get("/")[0] == 200
+    master = gunicorn(
+        APP,
+        "-w",
+        "1",
+        "-b",
+        f"unix:{unix_path}",
+        "--limit-request-line",
+        "100",
+        "--limit-request-fields",
+        "5",
+        "--limit-request-field_size",
+        "60",
+        "--access-logfile",
+        "-",
+    )
+    assert master.get("/?from=test")[0] == 200
     with socket.socket(socket.AF_UNIX) as sock:
         sock.connect(str(unix_path))
         reply = exchange(sock, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert reply.startswith(b"HTTP/1.1 200 OK"), reply
     assert b'"protocol":"http"' in reply
+    master.wait_until(
+        lambda: '"GET /?from=test HTTP/1.1" 200' in master.log(), "an access log line"
+    )
+    ok = raw(
+        master.port,
+        b"GET /" + b"a" * 60 + b" HTTP/1.1\r\nHost: x\r\nX-A: " + b"b" * 40 + b"\r\n\r\n",
+    )
+    assert ok.startswith(b"HTTP/1.1 200 OK"), ok
+    for request, status in [
+        (
+            b"GET /" + b"a" * 150 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"431 Request Header Fields Too Large",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: x\r\nX-A: " + b"b" * 100 + b"\r\n\r\n",
+            b"431 Request Header Fields Too Large",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: x\r\n"
+            + b"".join(b"X-%d: 1\r\n" % n for n in range(8))
+            + b"\r\n",
+            b"400 Bad Request",
+        ),
+    ]:
+        reply = raw(master.port, request)
+        assert reply.startswith(b"HTTP/1.1 " + status), reply
+        assert b"Traceback" not in reply
 
 
 def test_an_inherited_listening_socket_serves(gunicorn: GunicornFactory) -> None:
@@ -147,44 +190,6 @@ def test_certfile_and_keyfile_serve_https_and_ctx_secure(
     assert b'"protocol":"https"' in reply
 
 
-def test_request_limits_get_koa_answers(gunicorn: GunicornFactory) -> None:
-    master = gunicorn(
-        APP,
-        "-w",
-        "1",
-        "--limit-request-line",
-        "100",
-        "--limit-request-fields",
-        "5",
-        "--limit-request-field_size",
-        "60",
-    )
-    ok = raw(
-        master.port,
-        b"GET /" + b"a" * 60 + b" HTTP/1.1\r\nHost: x\r\nX-A: " + b"b" * 40 + b"\r\n\r\n",
-    )
-    assert ok.startswith(b"HTTP/1.1 200 OK"), ok
-    for request, status in [
-        (
-            b"GET /" + b"a" * 150 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
-            b"431 Request Header Fields Too Large",
-        ),
-        (
-            b"GET / HTTP/1.1\r\nHost: x\r\nX-A: " + b"b" * 100 + b"\r\n\r\n",
-            b"431 Request Header Fields Too Large",
-        ),
-        (
-            b"GET / HTTP/1.1\r\nHost: x\r\n"
-            + b"".join(b"X-%d: 1\r\n" % n for n in range(8))
-            + b"\r\n",
-            b"400 Bad Request",
-        ),
-    ]:
-        reply = raw(master.port, request)
-        assert reply.startswith(b"HTTP/1.1 " + status), reply
-        assert b"Traceback" not in reply
-
-
 def test_keep_alive_and_heartbeat_timeout(gunicorn: GunicornFactory) -> None:
     # keep-alive 30 s: a connection idle for longer than koa-core's own 5 s is still served.
     # timeout 2 s: an idle worker keeps beating; one that blocks its loop is replaced.
@@ -207,27 +212,18 @@ def test_keep_alive_and_heartbeat_timeout(gunicorn: GunicornFactory) -> None:
     assert f'"pid":{pid.decode()},' not in body
 
 
-def test_reuse_port_and_the_access_log(gunicorn: GunicornFactory) -> None:
-    master = gunicorn(APP, "-w", "2", "--reuse-port", "--access-logfile", "-")
+def test_the_uvloop_worker_with_reuse_port(gunicorn: GunicornFactory) -> None:
+    pytest.importorskip("uvloop")
+    master = gunicorn(APP, "-w", "2", "--reuse-port", worker="koa.core.worker.GunicornUVLoopWorker")
     pids = set()
     for _ in range(400):
-        status, body = master.get("/?from=test")
+        status, body = master.get("/")
         assert status == 200
+        assert '"loop":"uvloop"' in body
         pids.add(body.split('"pid":')[1].split(",")[0])
         if len(pids) == 2:
             break
-    assert len(pids) == 2
-    master.wait_until(
-        lambda: '"GET /?from=test HTTP/1.1" 200' in master.log(), "an access log line"
-    )
-
-
-def test_the_uvloop_worker(gunicorn: GunicornFactory) -> None:
-    pytest.importorskip("uvloop")
-    master = gunicorn(APP, "-w", "1", worker="koa.core.worker.GunicornUVLoopWorker")
-    status, body = master.get("/")
-    assert status == 200
-    assert '"loop":"uvloop"' in body
+    assert len(pids) == 2  # each worker has its own socket on the port, and both answer
 
 
 FAILING_STARTUP = """

@@ -7,6 +7,8 @@ Every server runs pinned to CPU 0 (gunicorn's master and workers, nginx's master
 alike), wrk to CPU 1, as in ``run.py``: the 2-worker case therefore shows what a second worker
 costs on one CPU, not how workers scale across CPUs. The four servers are started once; each
 round measures every case once, in an order rotated each round; the figures are medians.
+Beside requests/s it reports the server's CPU time per request (its whole process group; for
+the nginx case nginx's plus its upstream's), which a shared, busy machine disturbs far less.
 Needs wrk, taskset, gunicorn (``koa-core[gunicorn]``) and nginx.
 """
 
@@ -86,6 +88,7 @@ class Server:
     def __init__(self, name: str, argv: list[str], port: int, cwd: Path) -> None:
         self.name = name
         self.port = port
+        self.partners: list[Server] = []
         self.log = cwd / f"{name}.log"
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(
@@ -109,6 +112,21 @@ class Server:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{self.name} did not answer in {timeout} s")
             time.sleep(0.1)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time used so far by this server's process group."""
+        ticks = 0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if int(fields[2]) == self.proc.pid:
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -178,6 +196,8 @@ def servers(directory: Path) -> Iterator[list[Server]]:
     try:
         for server in started:
             server.wait_ready()
+        # The nginx case's server CPU is nginx's plus its upstream gunicorn's.
+        started[4].partners = [started[3]]
         yield [server for server in started if not server.name.startswith("(")]
     finally:
         for server in reversed(started):
@@ -194,27 +214,42 @@ def main() -> None:
     if missing:
         sys.exit(f"missing: {', '.join(missing)}. {wrk.INSTALL_HINT}")
     rps: dict[str, list[float]] = {}
+    cpu_us: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as folder, servers(Path(folder)) as cases:
         for round_number in range(options.rounds):
             shift = round_number % len(cases)
             for server in cases[shift:] + cases[:shift]:
                 url = f"http://127.0.0.1:{server.port}/"
                 wrk.run(url, options.warmup)
+                group = [server, *server.partners]
+                cpu_before = sum(member.cpu_seconds() for member in group)
                 result = wrk.run(url, options.seconds)
+                cpu = sum(member.cpu_seconds() for member in group) - cpu_before
                 if result.errors or result.non_2xx:
                     sys.exit(f"{server.name}: {result.errors} errors, {result.non_2xx} non-2xx")
                 rps.setdefault(server.name, []).append(result.rps)
+                cpu_us.setdefault(server.name, []).append(cpu / max(result.requests, 1) * 1e6)
                 print(
-                    f"round {round_number + 1}: {server.name}: {result.rps:,.0f} req/s", flush=True
+                    f"round {round_number + 1}: {server.name}: {result.rps:,.0f} req/s,"
+                    f" {cpu_us[server.name][-1]:.0f} µs server CPU per request",
+                    flush=True,
                 )
     direct = statistics.median(rps["direct app.listen()"])
+    direct_cpu = statistics.median(cpu_us["direct app.listen()"])
     print()
-    print("| case | requests/s (median) | ratio to direct app.listen() | every round |")
-    print("|---|---:|---:|---|")
+    print(
+        "| case | requests/s (median) | ratio to direct | server CPU µs per request (median)"
+        " | ratio to direct | requests/s, every round |"
+    )
+    print("|---|---:|---:|---:|---:|---|")
     for name, values in rps.items():
         median = statistics.median(values)
+        cpu = statistics.median(cpu_us[name])
         rounds = ", ".join(f"{value:,.0f}" for value in values)
-        print(f"| {name} | {median:,.0f} | {median / direct:.2f} | {rounds} |")
+        print(
+            f"| {name} | {median:,.0f} | {median / direct:.2f} | {cpu:.0f}"
+            f" | {cpu / direct_cpu:.2f} | {rounds} |"
+        )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Fixtures that run real processes: a gunicorn master with koa-core's worker.
 
 ``gunicorn(app_source, *args)`` writes ``app_source`` as ``app_module.py`` in a temporary
-directory, starts ``python -m gunicorn app_module:app -k koa.core.worker.GunicornWorker`` on a
+directory, starts ``gunicorn app_module:app -k koa.core.worker.GunicornWorker`` on a
 free 127.0.0.1 port (its own process group) and returns a handle; every master still running
 at the end of the test is stopped by its PID (TERM, then KILL of its group).
 """
@@ -23,6 +23,12 @@ from pathlib import Path
 import pytest
 
 WORKER = "koa.core.worker.GunicornWorker"
+
+# The script, as deployments run it: USR2 re-executes the master's own command line, and
+# ``python -m gunicorn`` re-executed would run gunicorn/__main__.py as a script, with
+# gunicorn/ (and its ``http`` package) first on sys.path.
+_SCRIPT = Path(sys.executable).parent / "gunicorn"
+GUNICORN = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "gunicorn"]
 
 
 def free_port() -> int:
@@ -65,7 +71,7 @@ class Gunicorn:
         self.log_path = directory / "gunicorn.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", *args],
+            [*GUNICORN, *args],
             cwd=directory,
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -6,6 +6,7 @@ it over new connections; the bodies carry the worker's PID so a test can tell wo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -195,3 +196,38 @@ def test_factories(gunicorn: GunicornFactory) -> None:
     for master in masters:
         master.wait_serving()
         assert master.get() == (200, "hello")
+
+
+def test_usr2_starts_a_new_master_on_the_same_sockets(gunicorn: GunicornFactory) -> None:
+    # USR2 re-executes gunicorn, which passes its listening sockets to the new master
+    # (GUNICORN_FD); the new workers serve them; TERM then retires the old master.
+    master = gunicorn(APP, "-w", "1", "--pid", "master.pid")
+    pidfile = master.directory / "master.pid.2"  # the new master's, until the old one exits
+    old = master.pids_answering(1)
+    master.signal(signal.SIGUSR2)
+
+    def new_master() -> int | None:
+        try:
+            pid = int(pidfile.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        return pid if pid != master.pid else None
+
+    master.wait_until(lambda: new_master() is not None, "the new master's pid file", 60)
+    successor = new_master()
+    assert successor is not None
+    try:
+        master.wait_until(
+            lambda: bool(set(under_load(master, lambda seen: bool(seen - old))) - old),
+            "a worker of the new master",
+            60,
+        )
+        master.signal(signal.SIGTERM)
+        assert master.wait() == 0, master.log()
+        # The old master and its worker are gone; the new ones serve on the same port.
+        assert master.pids_answering(1).isdisjoint(old)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(successor, signal.SIGTERM)
+    master.wait_until(lambda: dead(successor), "the new master to exit")
+    assert "Worker exiting" in master.log()

@@ -45,6 +45,7 @@ NEEDS = {
     "koa.mount": "mount",
     "koa.logger": "logger",
     "koa.bodyparser": "bodyparser",
+    "koa.cors": "cors",
 }
 
 

@@ -22,7 +22,7 @@ import signal
 import ssl
 import sys
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from gunicorn.arbiter import Arbiter
@@ -31,8 +31,12 @@ from gunicorn.sock import ssl_context
 from gunicorn.workers.base import Worker
 
 from . import lifespan
-from .application import Handler, Koa
-from .server import _Server
+from .application import Koa
+from .backends.aiohttp import Server as _Server
+from .backends.aiohttp import unanswered
+
+if TYPE_CHECKING:
+    from .application import Handler
 
 __all__ = ["GunicornUVLoopWorker", "GunicornWorker"]
 
@@ -200,7 +204,7 @@ class GunicornWorker(Worker):  # type: ignore[misc]  # gunicorn ships no type hi
         await asyncio.sleep(0.05)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + min(float(self.cfg.keepalive), self.cfg.graceful_timeout / 2)
-        while any(map(_unanswered, server.connections)):  # aiohttp offers no event for this
+        while any(map(unanswered, server.connections)):  # aiohttp offers no event for this
             if loop.time() >= deadline:
                 break
             await asyncio.sleep(0.05)
@@ -242,14 +246,6 @@ class GunicornUVLoopWorker(GunicornWorker):
             ) from None
         loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
         return loop
-
-
-def _unanswered(connection: Any) -> bool:
-    """Whether a connection has sent nothing yet, or holds requests it has not started to
-    handle (aiohttp's shutdown would drop those and close it)."""
-    return getattr(connection, "_request_count", 1) == 0 or bool(
-        getattr(connection, "_messages", None)
-    )
 
 
 def _tls_context(cfg: Any) -> ssl.SSLContext | None:

@@ -1,7 +1,7 @@
 """Fixtures that run real processes: a gunicorn master with koa-core's worker.
 
 ``gunicorn(app_source, *args)`` writes ``app_source`` as ``app_module.py`` in a temporary
-directory, starts ``python -m gunicorn app_module:app -k koa.core.worker.GunicornWorker`` on a
+directory, starts ``gunicorn app_module:app -k koa.core.worker.GunicornWorker`` on a
 free 127.0.0.1 port (its own process group) and returns a handle; every master still running
 at the end of the test is stopped by its PID (TERM, then KILL of its group).
 """
@@ -23,6 +23,12 @@ from pathlib import Path
 import pytest
 
 WORKER = "koa.core.worker.GunicornWorker"
+
+# The script, as deployments run it: USR2 re-executes the master's own command line, and
+# ``python -m gunicorn`` re-executed would run gunicorn/__main__.py as a script, with
+# gunicorn/ (and its ``http`` package) first on sys.path.
+_SCRIPT = Path(sys.executable).parent / "gunicorn"
+GUNICORN = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "gunicorn"]
 
 
 def free_port() -> int:
@@ -65,7 +71,7 @@ class Gunicorn:
         self.log_path = directory / "gunicorn.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", *args],
+            [*GUNICORN, *args],
             cwd=directory,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -155,7 +161,8 @@ GunicornFactory = Callable[..., Gunicorn]
 @pytest.fixture
 def gunicorn(tmp_path: Path) -> Iterator[GunicornFactory]:
     """``gunicorn(source, *args, worker=WORKER, app="app_module:app", bind=True,
-    wait=True, pass_fds=())``: a master started on ``source`` (and stopped after the test)."""
+    wait=True, pass_fds=(), port=None)``: a master started on ``source`` (stopped after the
+    test). ``bind=False`` leaves the binds to ``args``; ``port`` is where to ask."""
     started: list[Gunicorn] = []
 
     def start(
@@ -166,11 +173,12 @@ def gunicorn(tmp_path: Path) -> Iterator[GunicornFactory]:
         bind: bool = True,
         wait: bool = True,
         pass_fds: tuple[int, ...] = (),
+        port: int | None = None,
     ) -> Gunicorn:
         directory = tmp_path / f"gunicorn{len(started)}"
         directory.mkdir()
         (directory / "app_module.py").write_text(textwrap.dedent(source))
-        port = free_port()
+        port = port or free_port()
         argv = [app, "-k", worker, "--graceful-timeout", "20", *_control_socket_args()]
         if bind:
             argv += ["-b", f"127.0.0.1:{port}"]

@@ -255,6 +255,11 @@ def test_a_koa_app_called_as_wsgi_says_how_to_serve_it() -> None:
         app({}, lambda *args: None)
 
 
+def test_a_koa_app_is_not_a_middleware() -> None:
+    with pytest.raises(TypeError, match="mount"):
+        Koa().use(Koa())
+
+
 def test_listeners_returns_a_copy() -> None:
     app = Koa()
     hook = signal.getsignal  # any callable

@@ -170,6 +170,8 @@ class Koa(Generic[ContextT]):
         """
         if not callable(fn):
             raise TypeError("middleware must be a function!")
+        if isinstance(fn, Koa):  # callable only for gunicorn (see ``__call__``)
+            raise TypeError("a Koa app is not a middleware: use koa.mount's mount(app)")
         self.middleware.append(fn)
         return self
 

@@ -22,7 +22,7 @@ import signal
 import ssl
 import sys
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from gunicorn.arbiter import Arbiter
@@ -32,7 +32,11 @@ from gunicorn.workers.base import Worker
 
 from . import lifespan
 from .application import Koa
-from .server import _Server
+from .backends.aiohttp import Server as _Server
+from .backends.aiohttp import unanswered
+
+if TYPE_CHECKING:
+    from .application import Handler
 
 __all__ = ["GunicornUVLoopWorker", "GunicornWorker"]
 
@@ -114,7 +118,7 @@ class GunicornWorker(Worker):  # type: ignore[misc]  # gunicorn ships no type hi
         cfg = self.cfg
         self._wake = asyncio.Event()
         server = _Server(
-            app.callback(),
+            self._counting(app.callback()) if self.max_requests < sys.maxsize else app.callback(),
             keepalive_timeout=float(cfg.keepalive),
             max_line_size=cfg.limit_request_line or _UNLIMITED_LINE,
             max_field_size=cfg.limit_request_field_size or _UNLIMITED_LINE,
@@ -132,12 +136,13 @@ class GunicornWorker(Worker):  # type: ignore[misc]  # gunicorn ships no type hi
             await runner.setup()
             tls = _tls_context(cfg)
             for listener in self.sockets:
-                site = web.SockSite(runner, listener.sock, ssl_context=tls)
+                # asyncio calls listen() again on the socket: keep gunicorn's backlog.
+                site = web.SockSite(runner, listener.sock, ssl_context=tls, backlog=cfg.backlog)
                 await site.start()
             self.booted = True
-            await self._until_stopped(server)
+            await self._until_stopped()
         finally:
-            await runner.cleanup()
+            await self._drain(runner, server)
             await lifespan.shutdown(app)
 
     async def _load_app(self) -> Koa[Any]:
@@ -157,16 +162,25 @@ class GunicornWorker(Worker):  # type: ignore[misc]  # gunicorn ships no type hi
             )
         return made
 
-    async def _until_stopped(self, server: web.Server) -> None:
+    def _counting(self, handler: Handler) -> Handler:
+        """``handler``, stopping the worker gracefully once it got ``max_requests`` requests
+        (the request that reaches the limit, and those in flight, are still answered)."""
+
+        async def handle(request: web.BaseRequest) -> web.StreamResponse:
+            self.nr += 1
+            if self.nr >= self.max_requests and self.alive:
+                self.log.info("Autorestarting worker after current request.")
+                self._stop()
+            return await handler(request)
+
+        return handle
+
+    async def _until_stopped(self) -> None:
         wake = self._wake
         assert wake is not None
         beat = max(0.1, min(1.0, self.timeout / 2))
         while self.alive:
             self.notify()
-            if server.requests_count >= self.max_requests:
-                self.log.info("Autorestarting worker after current request.")
-                self.alive = False
-                break
             if self.ppid != os.getppid():
                 self.log.info("Parent changed, shutting down: %s", self)
                 self.alive = False
@@ -174,6 +188,27 @@ class GunicornWorker(Worker):  # type: ignore[misc]  # gunicorn ships no type hi
             wake.clear()
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(wake.wait(), beat)
+
+    async def _drain(self, runner: web.ServerRunner, server: web.Server) -> None:
+        """Stop accepting, answer what was asked, then close (``runner.cleanup()``).
+
+        A connection accepted just before the listeners closed may not have sent its request
+        yet, or its request may wait in aiohttp's queue; aiohttp would close it unanswered
+        with the idle keep-alive ones. It gets as long as an idle connection would
+        (``keepalive``) to be answered, so that a worker replaced on HUP or after
+        ``max_requests`` loses no request.
+        """
+        for site in list(runner.sites):
+            await site.stop()
+        # Connections accepted in the listeners' last round become protocols a moment later.
+        await asyncio.sleep(0.05)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + min(float(self.cfg.keepalive), self.cfg.graceful_timeout / 2)
+        while any(map(unanswered, server.connections)):  # aiohttp offers no event for this
+            if loop.time() >= deadline:
+                break
+            await asyncio.sleep(0.05)
+        await runner.cleanup()
 
     # -- signals ----------------------------------------------------------------------------
 
@@ -248,5 +283,5 @@ def _describe(app_uri: str | None) -> str:
     module_name, name = app_uri.split(":", 1)
     module = sys.modules.get(module_name)
     if module is None or not name.isidentifier() or not hasattr(module, name):
-        return ""
+        return f"{app_uri} did not give a Koa app"
     return f"{app_uri} is {_what(getattr(module, name))}, not a Koa app"

@@ -82,6 +82,8 @@ class Context(Generic[StateT]):
     # the middleware, reading them is an AttributeError, as ``ctx.session`` is undefined in Koa).
     session: Any
     session_options: Any
+    # koa-compress reads it: True compresses whatever the type, False never.
+    compress: bool | None = None
 
     def __init__(self, app: Koa[Any], conn: Connection) -> None:
         self.app = app

@@ -21,6 +21,7 @@ from aiohttp.helpers import rfc822_formatted_time
 from multidict import CIMultiDict
 
 from .errors import HttpError
+from .jsoncodec import json_bytes
 from .response import (
     KIND_BYTES,
     KIND_JSON,
@@ -29,7 +30,6 @@ from .response import (
     KIND_STREAM,
     KIND_TEXT,
     aclose_stream,
-    json_utf8,
     utf8,
 )
 from .statuses import EMPTY_STATUSES, STATUS_PHRASES
@@ -216,7 +216,7 @@ async def respond(ctx: Context[Any]) -> web.StreamResponse:
     elif kind == KIND_BYTES:
         data = body if type(body) is bytes else bytes(body)
     elif kind == KIND_JSON:
-        data = json_utf8(ctx.app.json_dumps(body))
+        data = json_bytes(body, ctx.app.json_dumps)
         if head:
             # Koa's HEAD: a length set by the middleware stays; 0 and false have none.
             if "Content-Length" not in headers and (body or type(body) in (dict, list, tuple)):
@@ -531,7 +531,7 @@ async def _finish_flushed(ctx: Context[Any], res: web.StreamResponse) -> None:
         elif kind == KIND_BYTES:
             await res.write(body)
         elif kind == KIND_JSON:
-            await res.write(json_utf8(ctx.app.json_dumps(body)))
+            await res.write(json_bytes(body, ctx.app.json_dumps))
         elif kind == KIND_STREAM:
             chunks = _chunks(body)
             try:

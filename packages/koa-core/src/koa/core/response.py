@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from multidict import CIMultiDict
 
+from .jsoncodec import json_bytes
 from .mime import content_type, lookup, type_is
 from .statuses import EMPTY_STATUSES, REDIRECT_STATUSES, STATUS_PHRASES
 from .urls import encode_url, normalize_http_url
@@ -87,14 +88,6 @@ def utf8(text: str) -> bytes:
         return text.encode()
     except UnicodeEncodeError:
         return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode()
-
-
-def json_utf8(text: str) -> bytes:
-    """JSON text as UTF-8, a lone surrogate escaped as ``\\ud800`` (as JSON.stringify does)."""
-    try:
-        return text.encode()
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace")
 
 
 def classify(value: object) -> int:
@@ -336,7 +329,7 @@ class Response:
         if kind == KIND_BYTES:
             return len(body)
         if kind == KIND_JSON:
-            return len(json_utf8(self.app.json_dumps(body)))
+            return len(json_bytes(body, self.app.json_dumps))
         return None
 
     @length.setter

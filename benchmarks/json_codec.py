@@ -4,7 +4,7 @@
 
 Columns: ``before`` is the encoder koa-core had before issue 19 (commit adaaf41, copied below
 so that both run in one process), ``json`` the new code on the standard library alone,
-``orjson`` the new code with orjson (when it is installed). Each figure is the best of several
+``orjson`` the new code with orjson (when it is installed). Each figure is the best of 25 short
 interleaved repeats, in CPU time, of the call the response makes (``json_bytes(body,
 app.json_dumps)``), and for decoding of koa-bodyparser's ``json_loads(text)``.
 """
@@ -131,7 +131,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     args = parser.parse_args()
-    repeats = 3 if args.quick else 7
+    repeats = 5 if args.quick else 25
     before = _before_encoder()
     encoders: dict[str, Callable[[Any], Any]] = {
         "before": before,
@@ -151,7 +151,7 @@ def main() -> None:
     print("|---|" + "---:|" * len(columns))
     for name, body in bodies().items():
         size = len(jsoncodec._std_bytes(body))
-        number = max(200, 200_000 // max(size, 1))
+        number = max(50, 40_000 // max(size, 1))
         figures = measure(encoders, body, number, repeats)
         cells = [f"{figures[c]:.2f}" if figures[c] is not None else "(500)" for c in columns]
         print(f"| {name}, {size} B | " + " | ".join(cells) + " |")
@@ -160,7 +160,7 @@ def main() -> None:
     print("|---|" + "---:|" * len(columns))
     for name, body in list(bodies().items())[:4]:
         text = jsoncodec._std_bytes(body).decode()
-        number = max(200, 200_000 // len(text))
+        number = max(50, 40_000 // len(text))
         figures = measure(decoders, text, number, repeats)
         cells = [f"{figures[c]:.2f}" for c in columns if figures[c] is not None]
         print(f"| {name}, {len(text.encode())} B | " + " | ".join(cells) + " |")

@@ -59,6 +59,16 @@ class Money:
         return {"amount": Decimal(self.cents) / 100, "at": [Point(1, 2)]}
 
 
+class Inner:
+    def to_json(self) -> Any:
+        return [1, dt.datetime(1970, 1, 1, tzinfo=UTC)]
+
+
+class Outer:
+    def to_json(self) -> Any:
+        return {"b": Inner()}
+
+
 class Foo:
     pass
 
@@ -156,6 +166,12 @@ async def test_floats_are_spelled_as_python_repr_by_both_libraries() -> None:
             "[1.10,-0,1E+2,3.14159265358979323846264338327950288]",
         ),
         ([Decimal("NaN"), Decimal("-Infinity"), Decimal("sNaN")], "[null,null,null]"),
+        (Decimal("2.50"), "2.50"),
+        # A string that looks like koa's internal Decimal mark stays a string.
+        (
+            ["\x00abc:1", {"d": Decimal("7")}, 'x"\x00:2'],
+            '["\\u0000abc:1",{"d":7},"x\\"\\u0000:2"]',
+        ),
         ([Color.RED, Color.DEEP, Level.HIGH], '["red",0.5,3]'),
         (
             {"p": Point(1, 2), "q": [Pair(Point(3, 4), None)]},
@@ -169,6 +185,8 @@ async def test_floats_are_spelled_as_python_repr_by_both_libraries() -> None:
         ({"s": {3}, "f": frozenset({"a"}), "t": (1, (2, 3))}, '{"s":[3],"f":["a"],"t":[1,[2,3]]}'),
         # to_json() is Koa's toJSON: what it returns is written, rules and all.
         ({"price": Money(1999)}, '{"price":{"amount":19.99,"at":[{"x":1,"y":2}]}}'),
+        # Nested toJSON (Koa: {"a":{"b":[1,"1970-01-01T00:00:00.000Z"]}}).
+        ({"a": Outer()}, '{"a":{"b":[1,"1970-01-01T00:00:00.000Z"]}}'),
         # NaN and infinities are null (Koa: [null,null,null,{"a":null}]).
         (
             [float("nan"), float("inf"), float("-inf"), {"a": float("nan")}],

@@ -34,6 +34,7 @@ import json
 import marshal
 import math
 import re
+import secrets
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -47,6 +48,7 @@ _NONE_TYPE = type(None)
 # Values the encoders write themselves and that hold nothing further.
 _LEAVES = frozenset({str, int, float, bool, _NONE_TYPE})
 _HINT = "give it a to_json() method or set app.json_dumps"
+_UTC = dt.timezone.utc
 
 
 class _Slow(Exception):
@@ -57,6 +59,8 @@ class _Slow(Exception):
 
 
 def _datetime_text(value: dt.datetime) -> str:
+    if value.tzinfo is _UTC:  # the common case, without the arithmetic
+        return value.isoformat(timespec="milliseconds")[:-6] + "Z"
     offset = value.utcoffset()
     if offset is None:
         return value.isoformat(timespec="milliseconds")
@@ -125,10 +129,13 @@ def _tuple_inside(value: Any) -> bool:
         types = set(map(type, items))
         if types <= _LEAVES:
             continue
-        for cls in types:
+        descend = False
+        for cls in types - _LEAVES:
             if issubclass(cls, tuple) and cls is not tuple:
                 return True
-        todo.extend(item for item in items if isinstance(item, (dict, list, tuple)))
+            descend = descend or issubclass(cls, (dict, list, tuple))
+        if descend:
+            todo.extend(item for item in items if isinstance(item, (dict, list, tuple)))
     return False
 
 
@@ -147,14 +154,51 @@ def _unknown(value: Any) -> Any:
     return converted
 
 
+# A Decimal must be written as a bare number, which the C encoder cannot do: the second
+# encoder below writes it as a string that starts with this mark, then the quotes and the mark
+# are taken away. The mark holds a NUL (escaped "\\u0000" in the JSON) and a random part no
+# client can guess, so no string of the body can be mistaken for one.
+_MARK = f"\x00{secrets.token_hex(8)}:"
+_MARK_START = json.dumps(_MARK)[:-1]  # the opening quote, then the mark as JSON escapes it
+_VALUE_STARTS = frozenset({"", "[", ":", ","})
+
+
+def _unmark(text: str) -> str:
+    """The JSON text with each marked Decimal string as the bare number it holds."""
+    parts = text.split(_MARK_START)
+    out = [parts[0]]
+    for part in parts[1:]:
+        end = part.find('"')
+        # Only a whole string where a value starts is ours (a random mark inside a string
+        # would follow a backslash-escaped quote, not "[", ":" or ",").
+        if end >= 0 and out[-1][-1:] in _VALUE_STARTS:
+            out.append(part[:end])
+            out.append(part[end + 1 :])
+        else:
+            out.append(_MARK_START)
+            out.append(part)
+    return "".join(out)
+
+
+def _unknown_marking(value: Any) -> Any:
+    """``_unknown``, with a Decimal as its marked text."""
+    if isinstance(value, Decimal):
+        return _MARK + _decimal_text(value)
+    return _unknown(value)
+
+
 # Built once: JSONEncoder.encode builds a new C encoder on every call, which costs more than
 # encoding a small body. allow_nan=False: a NaN or infinity raises, and the Python writer
 # writes them null.
-_c_encode: Callable[[Any, int], list[str]] | None = (
-    c_make_encoder(None, _unknown, encode_basestring, None, ":", ",", False, False, False)
-    if c_make_encoder is not None  # None on interpreters without the C accelerator
-    else None
-)
+_c_encode: Callable[[Any, int], list[str]] | None = None
+_c_encode_marking: Callable[[Any, int], list[str]] | None = None
+if c_make_encoder is not None:  # None on interpreters without the C accelerator
+    _c_encode = c_make_encoder(
+        None, _unknown, encode_basestring, None, ":", ",", False, False, False
+    )
+    _c_encode_marking = c_make_encoder(
+        None, _unknown_marking, encode_basestring, None, ":", ",", False, False, False
+    )
 _float_text = float.__repr__
 _int_text = int.__repr__
 
@@ -263,11 +307,23 @@ def _std_text(value: Any) -> str:
     try:
         text = "".join(_c_encode(value, 0))
     except (_Slow, TypeError, ValueError):
-        # A Decimal, an unknown type (named by the Python writer), a NaN, a key of another type.
-        return _python_text(value)
+        return _careful_text(value)
+    # A NamedTuple is written as an array by the C encoder; only then is there a "[".
     if "[" in text and _tuple_inside(value):
         return _python_text(value)
     return text
+
+
+def _careful_text(value: Any) -> str:
+    """What the plain C encoder gave up on: a Decimal, an unknown type, a NaN, another key."""
+    assert _c_encode_marking is not None
+    try:
+        text = "".join(_c_encode_marking(value, 0))
+    except (_Slow, TypeError, ValueError):
+        return _python_text(value)  # which writes NaN as null, or names what it cannot write
+    if "[" in text and _tuple_inside(value):
+        return _python_text(value)
+    return _unmark(text) if _MARK_START in text else text
 
 
 def _utf8(text: str) -> bytes:
@@ -296,9 +352,8 @@ def _std_bytes(value: Any, dumps: Callable[[Any], str] = _std_dumps) -> bytes:
         try:
             text = "".join(_c_encode(value, 0))
         except (_Slow, TypeError, ValueError):
-            text = _python_text(value)
+            text = _careful_text(value)
         else:
-            # A NamedTuple is written as an array by the C encoder; only then is there a "[".
             if "[" in text and _tuple_inside(value):
                 text = _python_text(value)
     else:

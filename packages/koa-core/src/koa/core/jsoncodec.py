@@ -443,7 +443,9 @@ json_dumps: Callable[[Any], str] = _std_dumps if orjson is None else _orjson_dum
 """``value`` as compact JSON text, non-ASCII kept, as ``JSON.stringify`` writes it (the
 default ``app.json_dumps``)."""
 
-json_bytes: Callable[..., bytes] = _std_bytes if orjson is None else _orjson_bytes
+json_bytes: Callable[[Any, Callable[[Any], str]], bytes] = (
+    _std_bytes if orjson is None else _orjson_bytes
+)
 """``json_bytes(value, dumps)``: the UTF-8 body for ``value`` written by ``dumps``
 (``app.json_dumps``); straight to bytes when ``dumps`` is ``json_dumps``."""
 

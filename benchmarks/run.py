@@ -45,6 +45,7 @@ NEEDS = {
     "koa.mount": "mount",
     "koa.logger": "logger",
     "koa.bodyparser": "bodyparser",
+    "koa.cors": "cors",
 }
 
 
@@ -65,7 +66,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "-s",
         "--scenarios",
         help="comma-separated scenarios (default: all, plus the memory check): "
-        "core, router, static, mount, logger, bodyparser, json, memory",
+        "core, router, static, mount, logger, bodyparser, security, json, memory",
     )
     parser.add_argument(
         "-p", "--peers", help="comma-separated peers to keep (default: all), e.g. koa,aiohttp-raw"

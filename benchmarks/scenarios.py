@@ -250,6 +250,18 @@ def _layer_cost(peer: str, limit_us: float) -> Compute:
     return compute
 
 
+def _added_cost(num: tuple[str, str], den: tuple[str, str], limit_us: float) -> Compute:
+    """µs a request costs more in ``num`` than in ``den`` (from req/s, or server CPU time)."""
+
+    def compute(results: Results, metric: str) -> tuple[float, bool] | None:
+        if num not in results or den not in results:
+            return None
+        value = 1e6 / getattr(results[num], metric) - 1e6 / getattr(results[den], metric)
+        return value, value <= limit_us
+
+    return compute
+
+
 def _ahead_of_all(variant: str, peer: str) -> Compute:
     def compute(results: Results, metric: str) -> tuple[float, bool] | None:
         ours = results.get((variant, peer))
@@ -463,6 +475,36 @@ def build(root: Path) -> list[Scenario]:
         ],
         needs="koa.bodyparser",
     )
+    origin = "https://app.example.com"
+    security = Scenario(
+        "security",
+        "issue 14 (koa-cors, koa-helmet)",
+        f"hello world with cors() (Origin: {origin}, allowed) and with helmet() vs without",
+        [
+            Case("off", "koa", ServerSpec("koa_app", "hello"), Probe("/", hello)),
+            Case(
+                "cors",
+                "koa",
+                ServerSpec("koa_app", "cors"),
+                Probe("/", hello, script="origin.lua", script_args=(origin,)),
+            ),
+            Case("helmet", "koa", ServerSpec("koa_app", "helmet"), Probe("/", hello)),
+        ],
+        ref_variant="off",
+        targets=[
+            Target(
+                "cors costs < 2 µs a request",
+                _added_cost(("cors", "koa"), ("off", "koa"), 2.0),
+                "µs",
+            ),
+            Target(
+                "helmet costs < 2 µs a request",
+                _added_cost(("helmet", "koa"), ("off", "koa"), 2.0),
+                "µs",
+            ),
+        ],
+        needs="koa.cors",
+    )
     extract_before(root / "koa-before")
     json_codec = Scenario(
         "json",
@@ -498,7 +540,7 @@ def build(root: Path) -> list[Scenario]:
         ],
         needs="koa.bodyparser",
     )
-    return [core, router, static, mount, logger, bodyparser, json_codec]
+    return [core, router, static, mount, logger, bodyparser, security, json_codec]
 
 
 # koa-core before issue 19 (its JSON encoder and koa-bodyparser's decoder), for the json scenario.

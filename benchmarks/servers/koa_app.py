@@ -97,6 +97,18 @@ def post_echo_app(root: Path) -> Koa:
     return Koa().use(bodyparser()).use(echo)
 
 
+def cors_app(root: Path) -> Koa:
+    from koa.cors import cors
+
+    return Koa().use(cors(origin=["https://app.example.com"])).use(hello)
+
+
+def helmet_app(root: Path) -> Koa:
+    from koa.helmet import helmet
+
+    return Koa().use(helmet()).use(hello)
+
+
 APPS: dict[str, Callable[[Path], Koa]] = {
     "hello": hello_app,
     "mw10": mw10_app,
@@ -106,6 +118,8 @@ APPS: dict[str, Callable[[Path], Koa]] = {
     "mount": mount_app,
     "logger": logger_app,
     "post_echo": post_echo_app,
+    "cors": cors_app,
+    "helmet": helmet_app,
 }
 
 

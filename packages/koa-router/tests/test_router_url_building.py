@@ -1,5 +1,5 @@
-"""URLs built from named routes, checked against @koa/router 15.7's ``router.url()`` and
-``Router.url()`` (every expected string is what the real library returned)."""
+"""``url()`` and ``url_for_path()`` values, queries and optional groups as @koa/router 15
+builds them."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Where @koa/router 15.7 was found to misbehave in the side-by-side comparison and this
-router deliberately answers otherwise (see the README's "Differences" list)."""
+"""Prefixes, ``use`` paths and mount paths, and the param handlers of nested routers, as
+@koa/router 15 treats them."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 
     hatch run bench:python benchmarks/json_codec.py [--quick]
 
-Columns: ``before`` is the encoder koa-core had before issue 19 (commit adaaf41, copied below
-so that both run in one process), ``json`` the new code on the standard library alone,
+Columns: ``before`` is the encoder koa-core had before issue 19 (commits adaaf41 to 522c4aa,
+copied below so that both run in one process), ``json`` the new code on the standard library alone,
 ``orjson`` the new code with orjson (when it is installed). Each figure is the best of 25 short
 interleaved repeats, in CPU time, of the call the response makes (``json_bytes(body,
 app.json_dumps)``), and for decoding of koa-bodyparser's ``json_loads(text)``.

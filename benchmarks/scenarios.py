@@ -543,8 +543,9 @@ def build(root: Path) -> list[Scenario]:
     return [core, router, static, mount, logger, bodyparser, security, json_codec]
 
 
-# koa-core before issue 19 (its JSON encoder and koa-bodyparser's decoder), for the json scenario.
-JSON_BEFORE = "adaaf41"
+# koa-core before issue 19 (main as last merged into it: its JSON encoder and koa-bodyparser's
+# decoder, everything else the same), for the json scenario.
+JSON_BEFORE = "522c4aa"
 
 
 def extract_before(dest: Path) -> None:

@@ -45,6 +45,7 @@ NEEDS = {
     "koa.mount": "mount",
     "koa.logger": "logger",
     "koa.bodyparser": "bodyparser",
+    "koa.compress": "compress",
     "koa.cors": "cors",
 }
 
@@ -66,7 +67,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "-s",
         "--scenarios",
         help="comma-separated scenarios (default: all, plus the memory check): "
-        "core, router, static, mount, logger, bodyparser, security, json, memory",
+        "core, router, static, mount, logger, bodyparser, security, compress, json, memory",
     )
     parser.add_argument(
         "-p", "--peers", help="comma-separated peers to keep (default: all), e.g. koa,aiohttp-raw"
@@ -130,7 +131,11 @@ def measure(
     probe = case.probe
     try:
         reply = procs.fetch(
-            server.port, probe.check_path or probe.path, method=probe.method, body=probe.body
+            server.port,
+            probe.check_path or probe.path,
+            method=probe.method,
+            body=probe.body,
+            extra_headers=probe.headers,
         )
     except OSError as err:
         m.failed = f"check request failed: {err}"
@@ -148,6 +153,7 @@ def measure(
             connections=args.connections,
             script=probe.script,
             script_args=probe.script_args,
+            headers=probe.headers,
         )
 
     load(args.warmup)

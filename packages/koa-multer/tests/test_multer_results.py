@@ -172,3 +172,24 @@ async def test_read_and_open_give_the_content() -> None:
         assert res.status == 200
         assert await res.read() == b"hello"
     assert got == [b"hello"]
+
+
+async def test_the_request_carries_the_same_results_as_the_context() -> None:
+    # @koa/multer sets ctx.request.file / ctx.request.files beside ctx.file / ctx.files.
+    async def on_request(ctx: Context[Any], next: Next) -> None:
+        files = ctx.request.files or {}
+        ctx.body = {
+            "file": describe(ctx.request.file),
+            "same": ctx.request.file is uploaded_file(ctx) and files == uploaded_files(ctx),
+            "fields": sorted(files),
+        }
+
+    app: Koa[Any] = Koa(silent=True)
+    app.use(multer().single("avatar")).use(on_request)
+    async with TestClient(app) as client:
+        res = await client.post("/", data=form(small("avatar")))
+        assert await res.json() == {"file": HELLO, "same": True, "fields": ["avatar"]}
+    bare: Koa[Any] = Koa(silent=True)
+    async with TestClient(bare.use(on_request)) as client:
+        untouched = await client.get("/")
+        assert await untouched.json() == {"file": None, "same": True, "fields": []}

@@ -163,11 +163,9 @@ def _remove_later(upload: Upload) -> None:
 
 
 def _set_result(ctx: Context[Any], name: str, value: Any) -> None:
-    # @koa/multer sets both ctx.file and ctx.request.file; koa-core's Request has fixed slots,
-    # so the request gets them only once it declares them.
+    # @koa/multer sets both ctx.file and ctx.request.file (koa-core declares the latter).
     setattr(ctx, name, value)
-    if hasattr(type(ctx.request), name):
-        setattr(ctx.request, name, value)
+    setattr(ctx.request, name, value)
 
 
 def uploaded_file(ctx: Context[Any]) -> File | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,8 @@ class Probe:
     script_args: tuple[str, ...] = ()
     # The path of the single checked request when wrk varies the path with a script.
     check_path: str | None = None
+    # Request headers (wrk's -H), on the checked request too.
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,25 @@ def bytes_are(expected: bytes) -> Check:
         if reply.body != expected:
             return f"{len(reply.body)} bytes that differ from the {len(expected)}-byte file"
         return None
+
+    return check
+
+
+def compressed_json_is(expected: object, encoding: str | None) -> Check:
+    """A JSON body sent with ``Content-Encoding: encoding`` (``None``: not compressed)."""
+
+    def check(reply: Reply) -> str | None:
+        got = reply.headers.get("content-encoding")
+        if got != encoding:
+            return f"Content-Encoding {got!r}, expected {encoding!r}"
+        body = reply.body
+        if encoding == "gzip":
+            body = zlib.decompress(body, 31)
+        elif encoding == "br":
+            import brotli  # type: ignore[import-untyped,unused-ignore]
+
+            body = brotli.decompress(body)
+        return json_is(expected)(Reply(reply.status, reply.headers, body))
 
     return check
 
@@ -501,4 +523,74 @@ def build(root: Path) -> list[Scenario]:
         ],
         needs="koa.cors",
     )
-    return [core, router, static, mount, logger, bodyparser, security]
+    document = _json_100k()
+    size = len(json.dumps(document, separators=(",", ":")).encode())
+
+    def json_probe(encoding: str | None) -> Probe:
+        headers = (("Accept-Encoding", encoding),) if encoding else ()
+        return Probe("/json100k", compressed_json_is(document, encoding), headers=headers)
+
+    compression = Scenario(
+        "compress",
+        "issue 15 (koa-compress)",
+        f"a {size:,}-byte JSON body compressed (gzip, br); hello world with compress() skipping",
+        [
+            Case(
+                "json gzip", "koa", ServerSpec("koa_app", "json100k_compress"), json_probe("gzip")
+            ),
+            Case(
+                "json gzip",
+                "aiohttp-web",
+                ServerSpec("aiohttp_web", "json100k_compress"),
+                json_probe("gzip"),
+            ),
+            Case(
+                "json gzip",
+                "starlette",
+                ServerSpec("starlette_app", "json100k_gzip"),
+                json_probe("gzip"),
+            ),
+            Case("json br", "koa", ServerSpec("koa_app", "json100k_compress"), json_probe("br")),
+            Case("json identity", "koa", ServerSpec("koa_app", "json100k"), json_probe(None)),
+            Case("hello", "koa", ServerSpec("koa_app", "hello"), Probe("/", hello)),
+            Case(
+                "hello",
+                "koa+compress",
+                ServerSpec("koa_app", "hello_compress"),
+                Probe("/", hello, headers=(("Accept-Encoding", "gzip, deflate, br, zstd"),)),
+            ),
+        ],
+        ref_peer="koa",
+        targets=[
+            Target(
+                "json gzip: koa ≥ aiohttp-web",
+                _ratio(("json gzip", "koa"), ("json gzip", "aiohttp-web"), 1.0),
+            ),
+            Target(
+                "json gzip: koa ≥ starlette",
+                _ratio(("json gzip", "koa"), ("json gzip", "starlette"), 1.0),
+            ),
+            Target(
+                "hello: compress() skipping costs ≤ 1 µs",
+                _added_cost(("hello", "koa+compress"), ("hello", "koa"), 1.0),
+                "µs",
+            ),
+        ],
+        needs="koa.compress",
+    )
+    return [core, router, static, mount, logger, bodyparser, security, compression]
+
+
+def _json_100k() -> list[dict[str, object]]:
+    """The body of servers/*.py's ``json_100k()`` (each server builds its own copy)."""
+    return [
+        {
+            "id": i,
+            "name": f"user {i}",
+            "email": f"user{i}@example.com",
+            "active": i % 3 == 0,
+            "score": i * 7 % 1000,
+            "tags": ["alpha", "beta", "gamma"][: i % 3 + 1],
+        }
+        for i in range(930)
+    ]

@@ -113,3 +113,18 @@ async def test_no_origin_with_credentials_never_sends_an_empty_allow_origin() ->
         assert "Access-Control-Allow-Origin" not in res.headers
         res = await client.options("/", headers={"Access-Control-Request-Method": "GET"})
         assert (res.status, "Access-Control-Allow-Origin" in res.headers) == (200, False)
+
+
+@pytest.mark.parametrize("credentials", [True, False])
+async def test_null_never_matches_a_regex(credentials: bool) -> None:
+    app = Koa().use(cors(origin=re.compile(r".*"), credentials=credentials)).use(hello)
+    async with TestClient(app) as client:
+        res = await client.get("/", headers={"Origin": "null"})
+        assert "Access-Control-Allow-Origin" not in res.headers
+        assert "Access-Control-Allow-Credentials" not in res.headers
+        res = await client.options(
+            "/", headers={"Origin": "null", "Access-Control-Request-Method": "GET"}
+        )
+        assert (res.status, await res.text()) == (200, "hello")
+        res = await client.get("/", headers={"Origin": "https://a.example"})
+        assert res.headers["Access-Control-Allow-Origin"] == "https://a.example"

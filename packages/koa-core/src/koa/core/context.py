@@ -77,6 +77,8 @@ class Context(Generic[StateT]):
     router_name: str | None = None
     new_router_path: str | None = None
     mount_path: str | None = None
+    # koa-compress reads it: True compresses whatever the type, False never.
+    compress: bool | None = None
 
     def __init__(self, app: Koa[Any], conn: Connection) -> None:
         self.app = app

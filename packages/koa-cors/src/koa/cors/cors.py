@@ -188,7 +188,7 @@ def cors(
                 else:
                     assert ready_listed is not None
                     # One Origin line, exactly a listed origin (a browser never sends two).
-                    origins = ctx.req.headers.getall("Origin", ())
+                    origins = ctx.request.headers.getall("Origin", ())
                     found = None
                     if len(origins) == 1:
                         request_origin = origins[0]
@@ -226,7 +226,7 @@ def cors(
         if fixed is not None:
             allowed: str | None = fixed
         elif match is not None:
-            origins = ctx.req.headers.getall("Origin", ())
+            origins = ctx.request.headers.getall("Origin", ())
             allowed = match(origins[0]) if len(origins) == 1 else None
         else:
             allowed = await allowed_origin(ctx)
@@ -268,7 +268,7 @@ def cors(
                 keep_on_error(err, kept + simple)
                 raise
 
-        request_headers = ctx.req.headers
+        request_headers = ctx.request.headers
         if not request_headers.get("Access-Control-Request-Method"):
             # An OPTIONS request that is not a preflight is the app's to answer.
             if not keep:

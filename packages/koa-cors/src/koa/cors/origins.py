@@ -59,7 +59,8 @@ class AllowedOrigins:
 
 
 class OriginPattern:
-    """A compiled regex: a request whose whole ``Origin`` matches it gets it back."""
+    """A compiled regex: a request whose whole ``Origin`` matches it gets it back (never
+    ``null``)."""
 
     __slots__ = ("pattern",)
 
@@ -69,9 +70,11 @@ class OriginPattern:
         self.pattern = pattern
 
     def __call__(self, request_origin: str) -> str | None:
-        if self.pattern.fullmatch(request_origin) and reflectable_origin(request_origin):
-            return request_origin
-        return None
+        # `null` (sandboxed frames, data: URLs, local files: any site can send it) never
+        # matches, even a pattern as wide as `.*`.
+        if request_origin == "null" or not reflectable_origin(request_origin):
+            return None
+        return request_origin if self.pattern.fullmatch(request_origin) else None
 
 
 def fixed_origin(origin: str) -> str:

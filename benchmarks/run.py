@@ -67,7 +67,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "-s",
         "--scenarios",
         help="comma-separated scenarios (default: all, plus the memory check): "
-        "core, router, static, mount, logger, bodyparser, memory",
+        "core, router, static, mount, logger, bodyparser, security, compress, json, memory",
     )
     parser.add_argument(
         "-p", "--peers", help="comma-separated peers to keep (default: all), e.g. koa,aiohttp-raw"

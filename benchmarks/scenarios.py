@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -35,10 +36,13 @@ class ServerSpec:
     def argv(self, root: Path) -> list[str]:
         from procs import SERVERS_DIR
 
-        argv = [str(SERVERS_DIR / f"{self.module}.py"), "--app", self.app]
+        app, _, codec = self.app.partition(":")  # koa_json's "json:before"
+        argv = [str(SERVERS_DIR / f"{self.module}.py"), "--app", app]
+        if codec:
+            argv += ["--codec", codec]
         if self.loop != "asyncio":
             argv += ["--loop", self.loop]
-        if self.module in ("koa_app", "aiohttp_web", "starlette_app"):
+        if self.module in ("koa_app", "koa_json", "aiohttp_web", "starlette_app"):
             argv += ["--root", str(root)]
         return argv
 
@@ -578,7 +582,43 @@ def build(root: Path) -> list[Scenario]:
         ],
         needs="koa.compress",
     )
-    return [core, router, static, mount, logger, bodyparser, security, compression]
+
+    extract_before(root / "koa-before")
+    json_codec = Scenario(
+        "json",
+        "issue 19 (JSON codec)",
+        "the JSON hello and the 1 KB POST echo: koa with orjson, with json alone, and before"
+        f" issue 19 (commit {JSON_BEFORE})",
+        [
+            Case(variant, peer, spec, probe)
+            for variant, probe in (("json", core_variants["json"]), ("post_echo", echo))
+            for peer, spec in (
+                ("koa-orjson", ServerSpec("koa_json", f"{variant}:orjson")),
+                ("koa-json", ServerSpec("koa_json", f"{variant}:json")),
+                ("koa-before", ServerSpec("koa_json", f"{variant}:before")),
+                ("starlette", ServerSpec("starlette_app", variant)),
+                ("sanic", ServerSpec("sanic_app", variant)),
+            )
+        ],
+        ref_peer="koa-before",
+        targets=[
+            Target(
+                f"{variant}: koa-json ≥ 0.97 × koa-before",
+                _ratio((variant, "koa-json"), (variant, "koa-before"), 0.97),
+            )
+            for variant in ("json", "post_echo")
+        ]
+        + [
+            Target(
+                f"{variant}: koa-orjson ≥ {peer}",
+                _ratio((variant, "koa-orjson"), (variant, peer), 1.0),
+            )
+            for variant in ("json", "post_echo")
+            for peer in ("starlette", "sanic")
+        ],
+        needs="koa.bodyparser",
+    )
+    return [core, router, static, mount, logger, bodyparser, security, compression, json_codec]
 
 
 def _json_100k() -> list[dict[str, object]]:
@@ -594,3 +634,28 @@ def _json_100k() -> list[dict[str, object]]:
         }
         for i in range(930)
     ]
+
+
+# koa-core before issue 19 (main as last merged into it: its JSON encoder and koa-bodyparser's
+# decoder, everything else the same), for the json scenario.
+JSON_BEFORE = "522c4aa"
+
+
+def extract_before(dest: Path) -> None:
+    """koa-core's and koa-bodyparser's sources at ``JSON_BEFORE`` into ``dest`` (git archive).
+
+    Where the commit is missing (a shallow clone), the koa-before cases fail their check.
+    """
+    if (dest / "packages" / "koa-core" / "src").is_dir():
+        return
+    paths = ["packages/koa-core/src", "packages/koa-bodyparser/src"]
+    archive = subprocess.run(
+        ["git", "archive", JSON_BEFORE, *paths],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+    )
+    if archive.returncode != 0:
+        print(f"koa-before: git archive {JSON_BEFORE}: {archive.stderr.decode().strip()}")
+        return
+    dest.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)

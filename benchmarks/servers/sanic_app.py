@@ -11,7 +11,7 @@ from typing import Any
 
 from sanic import Sanic
 from sanic.request import Request
-from sanic.response import HTTPResponse, text
+from sanic.response import HTTPResponse, json, text
 
 ROUTES = 1000
 FIXED_ROUTES = ("/", "/json", "/about", "/users", "/health", "/login", "/logout", "/search")
@@ -44,7 +44,26 @@ def routes_app(app: Any) -> None:
         app.add_route(numbered(i), f"/r{i}/<id>", name=f"r{i}")
 
 
-APPS: dict[str, Callable[[Any], None]] = {"hello": hello_app, "routes": routes_app}
+def json_app(app: Any) -> None:
+    async def json_hello(request: Request) -> HTTPResponse:
+        return json({"message": "Hello, World!"})
+
+    app.add_route(json_hello, "/json", name="json")
+
+
+def post_echo_app(app: Any) -> None:
+    async def echo(request: Request) -> HTTPResponse:
+        return json(request.json)
+
+    app.add_route(echo, "/echo", methods=["POST"], name="echo")
+
+
+APPS: dict[str, Callable[[Any], None]] = {
+    "hello": hello_app,
+    "routes": routes_app,
+    "json": json_app,
+    "post_echo": post_echo_app,
+}
 
 
 def main() -> None:

@@ -139,19 +139,16 @@ class Gunicorn:
             ) from None
 
     def stop(self) -> None:
-        """TERM the master, then KILL its whole process group if it is still there."""
+        """TERM the master, then KILL whatever is left of its process group (its workers, a
+        master it re-executed on USR2)."""
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.pid, signal.SIGKILL)
-                self.process.wait(10)
-        else:  # the master is gone; make sure no orphaned worker of its group is left
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGKILL)
+        self.process.wait(10)
         self._log.close()
 
 

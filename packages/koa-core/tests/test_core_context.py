@@ -202,6 +202,8 @@ def test_public_names() -> None:
         "create_http_error",
         "current_context",
         "is_http_error",
+        "json_dumps",
+        "json_loads",
     ]
     for name in koa.core.__all__:
         assert getattr(koa.core, name) is not None

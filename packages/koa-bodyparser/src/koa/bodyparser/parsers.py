@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import codecs
 import functools
-import json
 import re
-from typing import Any, NoReturn
+from typing import Any
 
-from koa.core import HttpError
+from koa.core import HttpError, json_loads
 
 # RFC 8259 whitespace, then an object or an array (co-body's strict mode).
 _STRICT_START = re.compile(r"[ \t\n\r]*[\[{]")
-
-
-def _reject_constant(name: str) -> NoReturn:
-    # JSON has no NaN or Infinity; Python's decoder accepts them unless told otherwise.
-    raise ValueError(f"{name} is not valid JSON")
-
-
-_decoder = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 # Python text codecs that are not charsets: a body must not pick them.
@@ -60,7 +51,7 @@ def parse_json(text: str, *, strict: bool) -> Any:
             400, "invalid JSON, only supports object and array", expose=False, body=text
         )
     try:
-        return _decoder.decode(text)
+        return json_loads(text)  # orjson when installed (koa-core[fast]), else json
     except RecursionError as exc:
         raise HttpError(400, "JSON nested too deeply", expose=False, body=text) from exc
     except ValueError as exc:  # JSONDecodeError, or an integer too long to convert

@@ -5,6 +5,7 @@ from .compose import ComposedMiddleware, Middleware, Next, compose
 from .context import Context
 from .cookies import Cookies, Keygrip
 from .errors import HttpError, create_http_error, is_http_error
+from .jsoncodec import json_dumps, json_loads
 from .lifespan import StartupError
 from .request import Request
 from .response import Response
@@ -29,4 +30,6 @@ __all__ = [
     "create_http_error",
     "current_context",
     "is_http_error",
+    "json_dumps",
+    "json_loads",
 ]

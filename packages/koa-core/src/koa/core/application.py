@@ -6,10 +6,8 @@ import asyncio
 import contextvars
 import json
 import logging
-import math
 import os
 from collections.abc import Awaitable, Callable, Sequence
-from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn
 
 from multidict import CIMultiDict
@@ -19,6 +17,7 @@ from .compose import ComposedMiddleware, Middleware
 from .compose import compose as compose_middleware
 from .context import Context
 from .cookies import Keygrip, KeyRotation
+from .jsoncodec import json_dumps as default_json_dumps
 from .request import invalid_host
 from .respond import respond
 
@@ -39,55 +38,6 @@ log = logging.getLogger("koa")
 _current: contextvars.ContextVar[Context[Any] | None] = contextvars.ContextVar(
     "koa_context", default=None
 )
-
-
-def _compact_json() -> Callable[[Any], str]:
-    """Compact JSON with non-ASCII kept, as ``JSON.stringify`` writes it.
-
-    The C encoder is built once: ``JSONEncoder.encode`` builds a new one on every call, which
-    costs more than encoding a small body. ``inf``, ``-inf`` and ``nan`` are written ``null``,
-    as ``JSON.stringify`` writes them (Python's ``Infinity`` and ``NaN`` are not JSON); the
-    encoder refuses them and only then is the value walked and encoded again.
-    """
-    encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    encode_all: Callable[[Any], str] = encoder.encode
-    if c_make_encoder is not None:  # None on interpreters without the C accelerator
-        encode = c_make_encoder(
-            None, encoder.default, encode_basestring, None, ":", ",", False, False, False
-        )
-
-        def encode_all(value: Any) -> str:
-            return "".join(encode(value, 0))
-
-    def dumps(value: Any) -> str:
-        try:
-            return encode_all(value)
-        except ValueError as err:
-            if "Out of range float" not in str(err):
-                raise
-            return encode_all(_finite(value))
-
-    return dumps
-
-
-_JS_NUMBER_TEXT = {"inf": "Infinity", "-inf": "-Infinity", "nan": "NaN"}
-
-
-def _finite(value: Any) -> Any:
-    """``value`` with every infinite or NaN float (in dicts, lists and tuples) as ``None``."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {
-            _JS_NUMBER_TEXT.get(repr(key), key) if isinstance(key, float) else key: _finite(item)
-            for key, item in value.items()
-        }
-    if isinstance(value, (list, tuple)):
-        return [_finite(item) for item in value]
-    return value
-
-
-_json_dumps = _compact_json()
 
 
 def current_context() -> Context[Any] | None:
@@ -132,8 +82,8 @@ class Koa(Generic[ContextT]):
         self.max_ips_count = max_ips_count
         self.subdomain_offset = subdomain_offset
         self.silent = silent
-        #: Serialises dict/list/number bodies; compact, non-ASCII kept.
-        self.json_dumps: Callable[[Any], str] = json_dumps or _json_dumps
+        #: Serialises JSON bodies; compact, non-ASCII kept (``koa.core.json_dumps``).
+        self.json_dumps: Callable[[Any], str] = json_dumps or default_json_dumps
         #: Builds the onion from ``app.middleware`` (Koa 3's pluggable ``compose``).
         self.compose: Callable[[Sequence[Middleware[ContextT]]], ComposedMiddleware[ContextT]] = (
             compose or compose_middleware

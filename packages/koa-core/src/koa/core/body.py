@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
+from .jsoncodec import json_bytes
 from .mime import content_type
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ __all__ = [
     "aclose_stream",
     "classify",
     "close_stream",
-    "json_utf8",
     "utf8",
 ]
 
@@ -58,14 +58,6 @@ def utf8(text: str) -> bytes:
         return text.encode()
     except UnicodeEncodeError:
         return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode()
-
-
-def json_utf8(text: str) -> bytes:
-    """JSON text as UTF-8, a lone surrogate escaped as ``\\ud800`` (as JSON.stringify does)."""
-    try:
-        return text.encode()
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace")
 
 
 class BodyKind:
@@ -160,10 +152,10 @@ class _Json(BodyKind):
             headers["Content-Type"] = "application/json; charset=utf-8"
 
     def length(self, response: Response, value: Any) -> int | None:
-        return len(json_utf8(response.app.json_dumps(value)))
+        return len(json_bytes(value, response.app.json_dumps))
 
     def payload(self, ctx: Context[Any], value: Any) -> bytes:
-        return json_utf8(ctx.app.json_dumps(value))
+        return json_bytes(value, ctx.app.json_dumps)
 
 
 class _Path(BodyKind):

@@ -34,12 +34,12 @@ import sys
 import tarfile
 import tempfile
 import textwrap
-import tomllib
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import tomlkit
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -78,7 +78,7 @@ def discover(root: Path = ROOT) -> list[Dist]:
     """Every ``packages/*/pyproject.toml``, koa-core first (the others depend on it)."""
     dists = []
     for pyproject in sorted(root.glob("packages/*/pyproject.toml")):
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        data = tomlkit.parse(pyproject.read_text(encoding="utf-8")).unwrap()
         project = data.get("project", {})
         name = str(project.get("name", pyproject.parent.name))
         module = name.removeprefix("koa-").replace("-", "_")
@@ -117,7 +117,7 @@ def check_metadata(dists: Sequence[Dist], root: Path = ROOT) -> list[str]:
             if not ok:
                 errors.append(f"{where}: {what}")
 
-        raw = tomllib.loads((d.folder / "pyproject.toml").read_text("utf-8"))
+        raw = tomlkit.parse((d.folder / "pyproject.toml").read_text("utf-8")).unwrap()
         version_path = raw.get("tool", {}).get("hatch", {}).get("version", {}).get("path")
         need(
             p.get("dynamic") == ["version"] and "version" not in p,
@@ -233,7 +233,9 @@ def check_contents(dists: Sequence[Dist], out: Path) -> list[str]:
         if f"{info}/licenses/LICENSE" not in names:
             errors.append(f"{wheel.name}: no {info}/licenses/LICENSE")
         if metadata.get("License-Expression") != "MIT":
-            errors.append(f"{wheel.name}: License-Expression is {metadata.get('License-Expression')}")
+            errors.append(
+                f"{wheel.name}: License-Expression is {metadata.get('License-Expression')}"
+            )
         if len(metadata.get_all("Project-URL") or []) != len(expected_urls(d.name)):
             errors.append(f"{wheel.name}: Project-URL entries {metadata.get_all('Project-URL')}")
         with tarfile.open(sdist) as tf:
@@ -360,7 +362,8 @@ async def main():
         ) % (len(body), body)
         expect(await fetch(server.port, post), ("HTTP/1.1 200 OK", b'{"got":{"a":1}}'))
         expect(await fetch(server.port, get("/files/a.txt")), ("HTTP/1.1 200 OK", b"file a"))
-        expect((await fetch(server.port, get("/files/..%2f..%2fetc/passwd")))[0][:11], "HTTP/1.1 40")
+        escape = await fetch(server.port, get("/files/..%2f..%2fetc/passwd"))
+        expect(escape[0][:11], "HTTP/1.1 40")
     finally:
         await server.close()
     assert any("POST /api/echo 200" in line for line in lines), lines

@@ -7,8 +7,8 @@ or a raised bound is picked up without editing this file:
   ``Programming Language :: Python :: 3.X`` classifier, over every ``packages/*``; each is
   looked for as ``python3.X`` on ``PATH``, under pyenv's ``versions/``, then among uv's.
 - aiohttp: each package's lowest is the lower bound of its own ``aiohttp`` requirement, or of
-  koa-core's for a package that reaches aiohttp through koa-core; the newest is what the
-  resolver picks with no pin.
+  koa-core's if that is higher (a package always gets aiohttp through koa-core too); the
+  newest is what the resolver picks with no pin.
 
 Each cell is a fresh virtualenv (uv) with the packages installed editable, the test
 dependencies of the ``hatch-test`` environment, and aiohttp pinned to ``==`` the lowest bound
@@ -61,15 +61,14 @@ def lower_bound(spec: SpecifierSet) -> Version | None:
     return max(bounds) if bounds else None
 
 
-def aiohttp_spec(d: Dist, by_name: dict[str, Dist]) -> SpecifierSet | None:
-    """The package's own aiohttp requirement, else the one it gets through koa-core."""
-    requirements = [Requirement(str(r)) for r in strings(d.project.get("dependencies"))]
-    for req in requirements:
-        if req.name.lower() == "aiohttp":
-            return req.specifier
+def aiohttp_floor(d: Dist, by_name: dict[str, Dist]) -> Version | None:
+    """The lowest aiohttp ``d`` can be installed with: its own bound, or koa-core's if higher."""
+    requirements = [Requirement(r) for r in strings(d.project.get("dependencies"))]
+    bounds = [lower_bound(r.specifier) for r in requirements if r.name.lower() == "aiohttp"]
     if d.name != "koa-core" and any(r.name == "koa-core" for r in requirements):
-        return aiohttp_spec(by_name["koa-core"], by_name)
-    return None
+        bounds.append(aiohttp_floor(by_name["koa-core"], by_name))
+    found = [b for b in bounds if b is not None]
+    return max(found) if found else None
 
 
 def declared_pythons(dists: Sequence[Dist]) -> tuple[str, str]:
@@ -117,8 +116,7 @@ def plan(dists: Sequence[Dist], pythons: Sequence[str]) -> list[Cell]:
     by_name = {d.name: d for d in dists}
     groups: dict[Version, list[Dist]] = {}
     for d in dists:
-        spec = aiohttp_spec(d, by_name)
-        bound = lower_bound(spec) if spec is not None else None
+        bound = aiohttp_floor(d, by_name)
         if bound is not None:
             groups.setdefault(bound, []).append(d)
     cells = []

@@ -91,6 +91,18 @@ def discover(root: Path = ROOT) -> list[Dist]:
     return sorted(dists, key=lambda d: (d.name != "koa-core", d.name))
 
 
+def requirements(d: Dist) -> list[str]:
+    """The ``dependencies`` lines of ``d``'s ``pyproject.toml``."""
+    found = d.project.get("dependencies")
+    return [str(line) for line in found] if isinstance(found, list) else []
+
+
+def lowest(req: Requirement) -> Version:
+    """The lowest version ``req`` admits by its ``>=``/``==``/``~=`` bounds (0 without one)."""
+    bounds = [Version(s.version) for s in req.specifier if s.operator in (">=", "==", "~=")]
+    return max(bounds, default=Version("0"))
+
+
 # -- 1. metadata ------------------------------------------------------------------------------
 
 
@@ -109,6 +121,12 @@ def check_metadata(dists: Sequence[Dist], root: Path = ROOT) -> list[str]:
     errors: list[str] = []
     license_text = (root / "LICENSE").read_bytes()
     versions = {d.name: d.version for d in dists}
+    # A package that also requires one of koa-core's dependencies (aiohttp) cannot claim a
+    # lower version than koa-core's: the support matrix would test a claim never installable.
+    core_requirements = [
+        Requirement(line) for d in dists if d.name == "koa-core" for line in requirements(d)
+    ]
+    core_floor = {canonicalize_name(r.name): lowest(r) for r in core_requirements}
     for d in dists:
         p = d.project
         where = f"packages/{d.folder.name}/pyproject.toml"
@@ -161,11 +179,14 @@ def check_metadata(dists: Sequence[Dist], root: Path = ROOT) -> list[str]:
             "no src/koa/__init__.py (koa is a namespace package)",
             where=f"packages/{d.folder.name}",
         )
-        dependencies = p.get("dependencies") or []
-        assert isinstance(dependencies, list)
-        for line in dependencies:
+        for line in requirements(d):
             req = Requirement(str(line))
             sibling = canonicalize_name(req.name)
+            floor = core_floor.get(sibling)
+            if d.name != "koa-core" and floor is not None and lowest(req) < floor:
+                need(
+                    False, f"{line!r}: below koa-core's {sibling}>={floor}, which it can never get"
+                )
             if sibling in versions and sibling != "koa-core":
                 need(False, f"depends on {sibling}: a middleware depends on koa-core only")
             elif sibling in versions and not req.specifier.contains(versions[sibling], True):

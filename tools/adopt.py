@@ -99,7 +99,10 @@ def adopt(folder: Path) -> list[str]:
     put(project, "keywords", [*KEYWORDS, *(k for k in own if k not in KEYWORDS)])
     extra = [str(c) for c in project.get("classifiers", []) if str(c) not in CLASSIFIERS]
     put(project, "classifiers", multiline(sorted({*CLASSIFIERS, *extra})))
-    put(project, "urls", expected_urls(dist))
+    urls = tomlkit.table()
+    urls.update(expected_urls(dist))
+    urls.add(tomlkit.nl())
+    put(project, "urls", urls)
     tool = doc.setdefault("tool", tomlkit.table())
     hatch = tool.setdefault("hatch", tomlkit.table())
     put(hatch, "version", {"path": f"src/koa/{module}/__about__.py"})

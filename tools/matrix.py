@@ -10,9 +10,10 @@ or a raised bound is picked up without editing this file:
   koa-core's if that is higher (a package always gets aiohttp through koa-core too); the
   newest is what the resolver picks with no pin.
 
-The cells: both Pythons on each lowest aiohttp, and the newest aiohttp on the newest Python
-(``--all`` adds it on the lowest Python too; ``hatch test`` covers the newest aiohttp on the
-default Python). Each cell is a fresh virtualenv (uv) with the packages installed editable, the test
+The cells: both Pythons on each lowest aiohttp, and the newest aiohttp on the newest Python,
+each running the packages' own tests (``--all`` adds the newest aiohttp on the lowest Python
+and the root ``tests/``; ``hatch test`` runs everything on the newest aiohttp and the default
+Python). Each cell is a fresh virtualenv (uv) with the packages installed editable, the test
 dependencies of the ``hatch-test`` environment, and aiohttp pinned to ``==`` the lowest bound
 (or left to the newest); it runs pytest on the tests of the packages at that bound (and the
 root ``tests/`` when every package shares it). A cell that fails, collects no test, or cannot
@@ -116,8 +117,10 @@ def test_dependencies() -> list[str]:
 
 def plan(dists: Sequence[Dist], pythons: Sequence[str], *, full: bool = False) -> list[Cell]:
     """The cells: every Python at each lowest aiohttp, and the newest aiohttp on the newest
-    Python (``full``: on every Python). The main ``hatch test`` already runs the newest aiohttp
-    on the machine's default Python, so the cell left out is the one nearest to it."""
+    Python, each running the packages' own suites. ``full`` adds the newest aiohttp on every
+    Python and the root ``tests/`` (examples, integration, services) to the cells that install
+    every package. The main ``hatch test`` already runs everything on the newest aiohttp and
+    the machine's default Python, so what is left out by default is what is nearest to it."""
     by_name = {d.name: d for d in dists}
     groups: dict[Version, list[Dist]] = {}
     for d in dists:
@@ -128,9 +131,9 @@ def plan(dists: Sequence[Dist], pythons: Sequence[str], *, full: bool = False) -
     for python in pythons:
         for bound, members in sorted(groups.items()):
             everyone = len(members) == len(dists)
-            cells.append(Cell(python, str(bound), members, everyone))
+            cells.append(Cell(python, str(bound), members, full and everyone))
         if full or python == pythons[-1]:
-            cells.append(Cell(python, "newest", list(dists), True))
+            cells.append(Cell(python, "newest", list(dists), full))
     return cells
 
 
@@ -199,7 +202,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", action="append", help="run on these Pythons instead")
     parser.add_argument("--aiohttp", help="run only the cells of this aiohttp (e.g. newest)")
-    parser.add_argument("--all", action="store_true", help="the newest aiohttp on every Python")
+    parser.add_argument(
+        "--all", action="store_true", help="the newest aiohttp on every Python, and tests/"
+    )
     args = parser.parse_args(argv)
 
     dists = discover()
@@ -224,7 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         aiohttp = c.resolved_aiohttp or c.aiohttp
         if c.aiohttp == "newest" and c.resolved_aiohttp:
             aiohttp = f"{c.resolved_aiohttp} (newest)"
-        names = "all" if c.with_root_tests else ", ".join(d.name for d in c.dists)
+        names = ", ".join(d.name for d in c.dists) if len(c.dists) < len(dists) else "all"
+        names += " + root tests/" if c.with_root_tests else ""
         print(f"| {c.python} | {aiohttp} | {names} | {c.result} | {c.summary} | {c.seconds:.0f} |")
     bad = [c for c in cells if not (c.result == "passed" or c.result.startswith("skipped"))]
     return 1 if bad else 0

@@ -27,7 +27,8 @@ from aiohttp.http_writer import StreamWriter
 from aiohttp.streams import EMPTY_PAYLOAD
 from aiohttp.test_utils import make_mocked_request
 from koa.core import Context, Koa, Next, compose
-from koa.core.respond import KoaResponse, respond
+from koa.core.backends.aiohttp import AiohttpConnection, KoaResponse
+from koa.core.respond import respond
 from multidict import CIMultiDict
 
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
@@ -158,17 +159,15 @@ def main() -> None:
         serve_once(raw_hello, requests.new())
 
     def koa_context() -> None:
-        context_class(koa_hello, requests.new())
+        context_class(koa_hello, AiohttpConnection(requests.new()))
 
     def koa_context_compose() -> None:
-        _drive(fn(context_class(koa_hello, requests.new())))  # type: ignore[arg-type]
+        _drive(fn(context_class(koa_hello, AiohttpConnection(requests.new()))))  # type: ignore[arg-type]
 
     def koa_respond() -> None:
-        ctx = context_class(koa_hello, requests.new())
+        ctx = context_class(koa_hello, AiohttpConnection(requests.new()))
         _drive(fn(ctx))  # type: ignore[arg-type]
-        res = _drive(respond(ctx))
-        _drive(res.prepare(ctx.req))
-        _drive(res.write_eof())
+        _drive(respond(ctx))  # writes through the connection
 
     def raw_koa() -> None:
         serve_once(raw_koa_response, requests.new())
@@ -197,7 +196,7 @@ def main() -> None:
         _drive(req.writer.write_eof(b"Hello World"))
 
     def koa_body() -> None:
-        context_class(koa_hello, requests.new()).body = "Hello World"
+        context_class(koa_hello, AiohttpConnection(requests.new())).body = "Hello World"
 
     # Keys are short names; the labels say what each case runs.
     cases: dict[str, tuple[str, Callable[[], None]]] = {
@@ -205,7 +204,7 @@ def main() -> None:
         "raw": ("aiohttp-raw hello: web.Response + prepare + write_eof", raw),
         "direct": ("status line + headers + body through req.writer (no web.Response)", direct),
         "raw_koa": ("the same handler returning koa's KoaResponse (header fix-ups)", raw_koa),
-        "context": ("koa: Context(app, req)", koa_context),
+        "context": ("koa: Context(app, AiohttpConnection(req))", koa_context),
         "body": ("koa: Context + ctx.body = 'Hello World'", koa_body),
         "compose": ("koa: Context + compose([hello]) run (sets the body)", koa_context_compose),
         "respond": (

@@ -36,12 +36,19 @@ class Reply:
 
 
 def fetch(
-    port: int, path: str, *, method: str = "GET", body: bytes | None = None, timeout: float = 5.0
+    port: int,
+    path: str,
+    *,
+    method: str = "GET",
+    body: bytes | None = None,
+    timeout: float = 5.0,
+    extra_headers: tuple[tuple[str, str], ...] = (),
 ) -> Reply:
     """One request over a fresh connection (the correctness check)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         headers = {"Content-Type": "application/json"} if body is not None else {}
+        headers.update(extra_headers)
         conn.request(method, path, body=body, headers=headers)
         res = conn.getresponse()
         return Reply(res.status, {k.lower(): v for k, v in res.getheaders()}, res.read())

@@ -45,6 +45,8 @@ NEEDS = {
     "koa.mount": "mount",
     "koa.logger": "logger",
     "koa.bodyparser": "bodyparser",
+    "koa.compress": "compress",
+    "koa.cors": "cors",
 }
 
 
@@ -129,7 +131,11 @@ def measure(
     probe = case.probe
     try:
         reply = procs.fetch(
-            server.port, probe.check_path or probe.path, method=probe.method, body=probe.body
+            server.port,
+            probe.check_path or probe.path,
+            method=probe.method,
+            body=probe.body,
+            extra_headers=probe.headers,
         )
     except OSError as err:
         m.failed = f"check request failed: {err}"
@@ -147,6 +153,7 @@ def measure(
             connections=args.connections,
             script=probe.script,
             script_args=probe.script_args,
+            headers=probe.headers,
         )
 
     load(args.warmup)

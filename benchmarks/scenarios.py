@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,8 @@ class Probe:
     script_args: tuple[str, ...] = ()
     # The path of the single checked request when wrk varies the path with a script.
     check_path: str | None = None
+    # Request headers (wrk's -H), on the checked request too.
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,25 @@ def bytes_are(expected: bytes) -> Check:
     return check
 
 
+def compressed_json_is(expected: object, encoding: str | None) -> Check:
+    """A JSON body sent with ``Content-Encoding: encoding`` (``None``: not compressed)."""
+
+    def check(reply: Reply) -> str | None:
+        got = reply.headers.get("content-encoding")
+        if got != encoding:
+            return f"Content-Encoding {got!r}, expected {encoding!r}"
+        body = reply.body
+        if encoding == "gzip":
+            body = zlib.decompress(body, 31)
+        elif encoding == "br":
+            import brotli  # type: ignore[import-untyped,unused-ignore]
+
+            body = brotli.decompress(body)
+        return json_is(expected)(Reply(reply.status, reply.headers, body))
+
+    return check
+
+
 # -- fixtures -------------------------------------------------------------------------------
 
 STATIC_FILES = {"4k": 4 * 1024, "1m": 1024 * 1024}
@@ -241,6 +263,18 @@ def _layer_cost(peer: str, limit_us: float) -> Compute:
         if hello is None or mw10 is None:
             return None
         value = (1e6 / getattr(mw10, metric) - 1e6 / getattr(hello, metric)) / 10
+        return value, value <= limit_us
+
+    return compute
+
+
+def _added_cost(num: tuple[str, str], den: tuple[str, str], limit_us: float) -> Compute:
+    """µs a request costs more in ``num`` than in ``den`` (from req/s, or server CPU time)."""
+
+    def compute(results: Results, metric: str) -> tuple[float, bool] | None:
+        if num not in results or den not in results:
+            return None
+        value = 1e6 / getattr(results[num], metric) - 1e6 / getattr(results[den], metric)
         return value, value <= limit_us
 
     return compute
@@ -459,4 +493,104 @@ def build(root: Path) -> list[Scenario]:
         ],
         needs="koa.bodyparser",
     )
-    return [core, router, static, mount, logger, bodyparser]
+    origin = "https://app.example.com"
+    security = Scenario(
+        "security",
+        "issue 14 (koa-cors, koa-helmet)",
+        f"hello world with cors() (Origin: {origin}, allowed) and with helmet() vs without",
+        [
+            Case("off", "koa", ServerSpec("koa_app", "hello"), Probe("/", hello)),
+            Case(
+                "cors",
+                "koa",
+                ServerSpec("koa_app", "cors"),
+                Probe("/", hello, script="origin.lua", script_args=(origin,)),
+            ),
+            Case("helmet", "koa", ServerSpec("koa_app", "helmet"), Probe("/", hello)),
+        ],
+        ref_variant="off",
+        targets=[
+            Target(
+                "cors costs < 2 µs a request",
+                _added_cost(("cors", "koa"), ("off", "koa"), 2.0),
+                "µs",
+            ),
+            Target(
+                "helmet costs < 2 µs a request",
+                _added_cost(("helmet", "koa"), ("off", "koa"), 2.0),
+                "µs",
+            ),
+        ],
+        needs="koa.cors",
+    )
+    document = _json_100k()
+    size = len(json.dumps(document, separators=(",", ":")).encode())
+
+    def json_probe(encoding: str | None) -> Probe:
+        headers = (("Accept-Encoding", encoding),) if encoding else ()
+        return Probe("/json100k", compressed_json_is(document, encoding), headers=headers)
+
+    compression = Scenario(
+        "compress",
+        "issue 15 (koa-compress)",
+        f"a {size:,}-byte JSON body compressed (gzip, br); hello world with compress() skipping",
+        [
+            Case(
+                "json gzip", "koa", ServerSpec("koa_app", "json100k_compress"), json_probe("gzip")
+            ),
+            Case(
+                "json gzip",
+                "aiohttp-web",
+                ServerSpec("aiohttp_web", "json100k_compress"),
+                json_probe("gzip"),
+            ),
+            Case(
+                "json gzip",
+                "starlette",
+                ServerSpec("starlette_app", "json100k_gzip"),
+                json_probe("gzip"),
+            ),
+            Case("json br", "koa", ServerSpec("koa_app", "json100k_compress"), json_probe("br")),
+            Case("json identity", "koa", ServerSpec("koa_app", "json100k"), json_probe(None)),
+            Case("hello", "koa", ServerSpec("koa_app", "hello"), Probe("/", hello)),
+            Case(
+                "hello",
+                "koa+compress",
+                ServerSpec("koa_app", "hello_compress"),
+                Probe("/", hello, headers=(("Accept-Encoding", "gzip, deflate, br, zstd"),)),
+            ),
+        ],
+        ref_peer="koa",
+        targets=[
+            Target(
+                "json gzip: koa ≥ aiohttp-web",
+                _ratio(("json gzip", "koa"), ("json gzip", "aiohttp-web"), 1.0),
+            ),
+            Target(
+                "json gzip: koa ≥ starlette",
+                _ratio(("json gzip", "koa"), ("json gzip", "starlette"), 1.0),
+            ),
+            Target(
+                "hello: compress() skipping costs ≤ 1 µs",
+                _added_cost(("hello", "koa+compress"), ("hello", "koa"), 1.0),
+                "µs",
+            ),
+        ],
+        needs="koa.compress",
+    )
+    return [core, router, static, mount, logger, bodyparser, security, compression]
+
+
+def _json_100k() -> list[dict[str, object]]:
+    """The body of servers/*.py's ``json_100k()`` (each server builds its own copy)."""
+    return [
+        {
+            "id": i,
+            "name": f"user {i}",
+            "email": f"user{i}@example.com",
+            "active": i % 3 == 0,
+            "score": i * 7 % 1000,
+            "tags": ["alpha", "beta", "gamma"][: i % 3 + 1],
+        }
+        for i in range(930)
+    ]

@@ -93,10 +93,13 @@ def run(
     connections: int = 50,
     script: str | None = None,
     script_args: tuple[str, ...] = (),
+    headers: tuple[tuple[str, str], ...] = (),
 ) -> WrkResult:
-    """``taskset -c 1 wrk -t1 -c<connections> -d<seconds>s --latency [-s script] url``."""
+    """``taskset -c 1 wrk -t1 -c<connections> -d<seconds>s --latency [-H h] [-s script] url``."""
     command = ["taskset", "-c", CLIENT_CPU, "wrk", "-t1", f"-c{connections}"]
     command += [f"-d{max(1, round(seconds))}s", "--latency", "--timeout", "5s"]
+    for name, value in headers:
+        command += ["-H", f"{name}: {value}"]
     if script is not None:
         command += ["-s", str(SCRIPTS_DIR / script)]
     command.append(url)

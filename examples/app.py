@@ -5,7 +5,12 @@
   range), ``POST /admin/users`` (JSON or form; 400 for what is not a valid user);
 - ``GET /admin/version`` from the main app's router;
 - static files under ``/data`` from ``examples/data/``;
-- koa-logger, koa-bodyparser and a timing middleware that sets ``X-Response-Time``.
+- koa-logger, koa-bodyparser and a timing middleware that sets ``X-Response-Time``;
+- koa-helmet's security headers on every response, errors included, and koa-cors on the users
+  API, so that a front end served from ``ADMIN_ORIGINS`` can call it from the browser;
+- koa-compress: bodies of 1 KB and more go out compressed to clients that ask
+  (``curl --compressed http://127.0.0.1:3000/data/about.txt``), and every response says
+  ``Vary: Accept-Encoding``.
 
 Run it with ``hatch run example`` (``hatch run example --port 8080`` for another port); the
 README lists curl lines with their output. This is the 2014 ``koa`` seed's
@@ -21,7 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from koa.bodyparser import bodyparser
+from koa.compress import compress
 from koa.core import Context, Koa, Next
+from koa.cors import cors
+from koa.helmet import helmet
 from koa.logger import logger
 from koa.mount import mount
 from koa.router import Router
@@ -31,6 +39,10 @@ VERSION = "0.1.0"
 DATA = Path(__file__).resolve().parent / "data"
 PAGE_SIZE = 6
 MAX_NAME = 100
+# The origins of the admin front end (a development server, say), which may call the users API
+# from the browser. Any other site gets no Access-Control-Allow-Origin: the browser then keeps
+# the responses from its scripts.
+ADMIN_ORIGINS = ["http://localhost:8080", "http://127.0.0.1:8080"]
 
 
 log = logging.getLogger("examples.app")
@@ -76,12 +88,15 @@ def create_users_app() -> Koa:
         ctx.body = user
 
     users_app = Koa()
+    # Location is exposed so that the front end can read where a new user lives.
+    users_app.use(cors(origin=ADMIN_ORIGINS, expose_headers="Location"))
     users_app.use(router.routes()).use(router.allowed_methods())
     return users_app
 
 
 def create_app() -> Koa:
-    """The main app: logger, timer and body parser first, then the routes and the mounts."""
+    """The main app: logger, timer, security headers, compression and body parser first, then
+    the routes and the mounts."""
     router = Router()
 
     @router.get("/")
@@ -99,6 +114,8 @@ def create_app() -> Koa:
     app = Koa()
     app.use(logger())
     app.use(response_time)
+    app.use(helmet())
+    app.use(compress())
     app.use(bodyparser())
     app.use(router.routes()).use(router.allowed_methods())
     app.use(mount("/data", serve(DATA)))

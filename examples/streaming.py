@@ -9,6 +9,9 @@ Run it with ``hatch run python examples/streaming.py``, then::
 Any async iterable of bytes (or str) is a body: Koa sends the headers with the first chunk and
 streams the rest with chunked encoding. When the client goes away, the generator is closed, so
 its ``finally`` blocks release what it holds. Open ``/`` in a browser to watch the events.
+
+Streams are compressed for clients that ask (``curl -N --compressed``, and browsers do):
+koa-compress flushes each chunk, so every line and every event still arrives on its own.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 
+from koa.compress import compress
 from koa.core import Context, Koa, Next
 
 #: Seconds between chunks (the tests make it shorter).
@@ -40,6 +44,7 @@ PAGE = """<!doctype html>
 """
 
 app = Koa()
+app.use(compress())
 
 
 async def count(to: int) -> AsyncIterator[str]:

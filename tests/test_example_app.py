@@ -8,7 +8,9 @@ import re
 import signal
 import socket
 import sys
+import zlib
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -21,6 +23,7 @@ TIMING = re.compile(r"\d+\.\d{3}ms")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 JSON = "application/json; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
+EXAMPLES_DATA = Path(__file__).resolve().parent.parent / "examples" / "data"
 
 
 @pytest.fixture
@@ -200,6 +203,25 @@ async def test_serves_files_from_examples_data(example: ModuleType) -> None:
         res = await client.get("/data/")
         assert res.headers["Content-Type"] == "text/html; charset=utf-8"
         assert "<h1>The example app</h1>" in await res.text()
+
+
+async def test_large_bodies_are_compressed_for_clients_that_ask(example: ModuleType) -> None:
+    about = (EXAMPLES_DATA / "about.txt").read_bytes()
+    async with TestClient(example.app) as client:
+        res = await client.get("/data/about.txt", headers={"Accept-Encoding": "gzip, deflate"})
+        assert (res.status, res.headers["Content-Encoding"]) == (200, "gzip")
+        assert res.headers["Vary"] == "Accept-Encoding"
+        assert res.headers["ETag"].startswith('W/"')
+        assert zlib.decompress(await res.read(), 31) == about
+        # curl without --compressed sends no Accept-Encoding: the file as it is on disk.
+        res = await client.get("/data/about.txt", skip_auto_headers=["Accept-Encoding"])
+        assert "Content-Encoding" not in res.headers
+        assert res.headers["Content-Length"] == str(len(about))
+        assert await res.read() == about
+        # Small bodies are not worth it, but the answer still depends on Accept-Encoding.
+        res = await client.get("/admin/version", headers={"Accept-Encoding": "gzip"})
+        assert "Content-Encoding" not in res.headers
+        assert res.headers["Vary"] == "Accept-Encoding"
 
 
 async def test_missing_and_forbidden_files(example: ModuleType) -> None:

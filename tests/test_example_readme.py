@@ -166,6 +166,9 @@ def test_the_readme_has_curl_lines_for_every_part_of_the_example() -> None:
     for part in ("/admin/version", "/admin/users", "/admin/users/3", "/data/foo/bar.txt"):
         assert part in targets, part
     assert any(curl.method == "POST" for curl in readme_curls())
+    # a CORS preflight and a cross-origin read of the users API
+    cross_origin = {curl.method for curl in readme_curls() if dict(curl.headers).get("Origin")}
+    assert {"OPTIONS", "GET"} <= cross_origin
 
 
 async def test_every_readme_curl_line_gives_the_output_shown(load_example: Loader) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import signal
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,24 @@ from aiohttp.typedefs import Handler
 
 ROUTES = 1000
 FIXED_ROUTES = ("/", "/json", "/about", "/users", "/health", "/login", "/logout", "/search")
+
+
+# About 100 KB of compact JSON: the compression benchmark's body (the same in every server).
+JSON_100K_ROWS = 930
+
+
+def json_100k() -> list[dict[str, object]]:
+    return [
+        {
+            "id": i,
+            "name": f"user {i}",
+            "email": f"user{i}@example.com",
+            "active": i % 3 == 0,
+            "score": i * 7 % 1000,
+            "tags": ["alpha", "beta", "gamma"][: i % 3 + 1],
+        }
+        for i in range(JSON_100K_ROWS)
+    ]
 
 
 async def hello(request: web.Request) -> web.StreamResponse:
@@ -85,6 +104,22 @@ def post_echo_app(root: Path) -> web.Application:
     return app
 
 
+def json100k_compress_app(root: Path) -> web.Application:
+    document = json_100k()
+
+    async def send(request: web.Request) -> web.StreamResponse:
+        # Compact JSON as koa and Starlette send it; aiohttp compresses with its defaults
+        # (zlib's level, in its executor for bodies over 4 KB), gzip when asked for gzip.
+        text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+        response = web.Response(text=text, content_type="application/json")
+        response.enable_compression()
+        return response
+
+    app = web.Application()
+    app.router.add_get("/json100k", send)
+    return app
+
+
 APPS: dict[str, Callable[[Path], web.Application]] = {
     "hello": hello_app,
     "mw10": mw10_app,
@@ -92,6 +127,7 @@ APPS: dict[str, Callable[[Path], web.Application]] = {
     "routes": routes_app,
     "static": static_app,
     "post_echo": post_echo_app,
+    "json100k_compress": json100k_compress_app,
 }
 
 

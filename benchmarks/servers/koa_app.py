@@ -19,6 +19,24 @@ ROUTES = 1000
 FIXED_ROUTES = ("/", "/json", "/about", "/users", "/health", "/login", "/logout", "/search")
 
 
+# About 100 KB of compact JSON: the compression benchmark's body (the same in every server).
+JSON_100K_ROWS = 930
+
+
+def json_100k() -> list[dict[str, object]]:
+    return [
+        {
+            "id": i,
+            "name": f"user {i}",
+            "email": f"user{i}@example.com",
+            "active": i % 3 == 0,
+            "score": i * 7 % 1000,
+            "tags": ["alpha", "beta", "gamma"][: i % 3 + 1],
+        }
+        for i in range(JSON_100K_ROWS)
+    ]
+
+
 async def hello(ctx: Context, next: Next) -> None:
     ctx.body = "Hello World"
 
@@ -97,6 +115,40 @@ def post_echo_app(root: Path) -> Koa:
     return Koa().use(bodyparser()).use(echo)
 
 
+def cors_app(root: Path) -> Koa:
+    from koa.cors import cors
+
+    return Koa().use(cors(origin=["https://app.example.com"])).use(hello)
+
+
+def helmet_app(root: Path) -> Koa:
+    from koa.helmet import helmet
+
+    return Koa().use(helmet()).use(hello)
+
+
+def json100k_app(root: Path) -> Koa:
+    document = json_100k()
+
+    async def send(ctx: Context, next: Next) -> None:
+        ctx.body = document  # encoded per request, as by every peer
+
+    return Koa().use(send)
+
+
+def json100k_compress_app(root: Path) -> Koa:
+    from koa.compress import compress
+
+    return Koa().use(compress()).use(json100k_app(root).middleware[0])
+
+
+def hello_compress_app(root: Path) -> Koa:
+    from koa.compress import compress
+
+    # "Hello World" is below the 1 KB threshold: compress() runs and skips.
+    return Koa().use(compress()).use(hello)
+
+
 APPS: dict[str, Callable[[Path], Koa]] = {
     "hello": hello_app,
     "mw10": mw10_app,
@@ -106,6 +158,11 @@ APPS: dict[str, Callable[[Path], Koa]] = {
     "mount": mount_app,
     "logger": logger_app,
     "post_echo": post_echo_app,
+    "cors": cors_app,
+    "helmet": helmet_app,
+    "json100k": json100k_app,
+    "json100k_compress": json100k_compress_app,
+    "hello_compress": hello_compress_app,
 }
 
 

@@ -20,6 +20,25 @@ from starlette.staticfiles import StaticFiles
 ROUTES = 1000
 FIXED_ROUTES = ("/", "/json", "/about", "/users", "/health", "/login", "/logout", "/search")
 
+
+# About 100 KB of compact JSON: the compression benchmark's body (the same in every server).
+JSON_100K_ROWS = 930
+
+
+def json_100k() -> list[dict[str, object]]:
+    return [
+        {
+            "id": i,
+            "name": f"user {i}",
+            "email": f"user{i}@example.com",
+            "active": i % 3 == 0,
+            "score": i * 7 % 1000,
+            "tags": ["alpha", "beta", "gamma"][: i % 3 + 1],
+        }
+        for i in range(JSON_100K_ROWS)
+    ]
+
+
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
@@ -94,6 +113,19 @@ def post_echo_app(root: Path) -> ASGIApp:
     return app
 
 
+def json100k_gzip_app(root: Path) -> ASGIApp:
+    from starlette.middleware.gzip import GZipMiddleware
+
+    document = json_100k()
+
+    async def send(request: Request) -> Response:
+        return JSONResponse(document)
+
+    # Starlette's default level is 9; 6 is zlib's default, which koa and aiohttp use.
+    app: ASGIApp = GZipMiddleware(Starlette(routes=[Route("/json100k", send)]), compresslevel=6)
+    return app
+
+
 APPS: dict[str, Callable[[Path], ASGIApp]] = {
     "hello": hello_app,
     "mw10": mw10_app,
@@ -101,6 +133,7 @@ APPS: dict[str, Callable[[Path], ASGIApp]] = {
     "routes": routes_app,
     "static": static_app,
     "post_echo": post_echo_app,
+    "json100k_gzip": json100k_gzip_app,
 }
 
 

@@ -1,4 +1,4 @@
-"""Body types, Content-Type inference, null bodies and status rules (scenarios 1-33)."""
+"""Body types, Content-Type inference, null bodies and status rules."""
 
 from __future__ import annotations
 

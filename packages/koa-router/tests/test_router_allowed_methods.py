@@ -1,4 +1,4 @@
-"""``allowed_methods()``: OPTIONS, 405, 501 and the throw options (scenarios 140-145)."""
+"""``allowed_methods()``: OPTIONS, 405, 501 and the throw options."""
 
 from __future__ import annotations
 

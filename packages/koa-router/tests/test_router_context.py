@@ -1,5 +1,5 @@
 """Host filtering, the not-found event, ``ctx.new_router_path`` and the route fields of the
-context (scenarios 169-172)."""
+context."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
 """Koa's matching semantics: every matching layer runs in registration order with merged
-params, exclusive modes, and an index that agrees with a scan of every layer
-(scenarios 146-148)."""
+params, exclusive modes, and an index that agrees with a scan of every layer."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """``router.param()``: before the route, once per request, in URL order, for later routes and
-nested routers (scenarios 161-162)."""
+nested routers."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Path syntax: optional groups, wildcards, decoding, params inside a segment, regex routes,
-inline constraints and registration errors (scenarios 149-154)."""
+inline constraints and registration errors."""
 
 from __future__ import annotations
 

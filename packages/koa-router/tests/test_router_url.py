@@ -1,4 +1,4 @@
-"""Named routes, ``url()``, ``url_for_path()`` and ``redirect()`` (scenarios 155-160)."""
+"""Named routes, ``url()``, ``url_for_path()`` and ``redirect()``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``router.use``, nested routers and prefixes (scenarios 163-168)."""
+"""``router.use``, nested routers and prefixes."""
 
 from __future__ import annotations
 

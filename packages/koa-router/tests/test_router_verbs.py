@@ -1,5 +1,5 @@
 """Verbs, the decorator form, several middleware per route, GET answering HEAD, strict and
-sensitive matching (scenarios 136-139)."""
+sensitive matching."""
 
 from __future__ import annotations
 

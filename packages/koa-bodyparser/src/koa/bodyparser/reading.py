@@ -1,18 +1,16 @@
-"""Reading the request body from aiohttp's ``StreamReader``, bounded in size and in time."""
+"""Reading the request body through ``ctx.request.stream()``, bounded in size and in time."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
-from aiohttp import web
-from aiohttp.http import HttpVersion11
-from aiohttp.http_exceptions import HttpProcessingError
 from koa.core import Context, HttpError
+from koa.core.connection import BodyError
 
 from .decoding import Decoder, decoder_for
 
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 # Sent with errors that leave part of the body unread: the connection cannot be reused.
 _CLOSE = {"Connection": "close"}
 
@@ -31,53 +29,37 @@ async def read_body(ctx: Context[Any], limit: int, timeout: float | None) -> byt
     that cannot be decoded, 400 for a body that fails to decode or a client that went away,
     408 when no data arrives for ``timeout`` seconds.
     """
-    req = ctx.req
-    content = req.content
+    request = ctx.request
     decoder: Decoder | None = None
-    encoding = req.headers.get("Content-Encoding", "").strip().lower()
+    encoding = request.headers.get("Content-Encoding", "").strip().lower()
     if encoding and encoding != "identity":
-        # aiohttp inflates gzip, deflate and br itself (bounded, with flow control) and
-        # leaves a count of compressed bytes behind; otherwise we have to do it here.
-        if getattr(content, "total_compressed_bytes", None) is None:
+        # The server may have inflated the body already (aiohttp does for gzip, deflate and,
+        # with a Brotli binding, br: bounded, with flow control); otherwise it is done here.
+        if not request.content_decoded:
             decoder = decoder_for(encoding)
     else:
-        length = ctx.request.length
+        length = request.length
         if length is not None and length > limit:
-            # A body that has already arrived whole is dropped by aiohttp and the connection
-            # stays usable (as in Node); otherwise it is closed rather than drained.
-            raise _too_large(limit, unread=not content.is_eof())
+            # A body that has already arrived whole is dropped by the server and the
+            # connection stays usable (as in Node); otherwise it is closed, not drained.
+            raise _too_large(limit, unread=not request.body_done)
 
     chunks: list[bytes] = []
     size = 0
     try:
-        if (
-            req.version == HttpVersion11
-            and not content.is_eof()
-            and req.headers.get("Expect", "").lower() == "100-continue"
-        ):
-            # The client waits for this before sending the body (aiohttp's low-level server
-            # leaves it to the handler).
-            await req.writer.write(_CONTINUE)
-            req.writer.output_size = 0
-        while True:
-            chunk = content.read_nowait(-1)
-            if not chunk:
-                if content.is_eof():
-                    break
-                if timeout is None:
-                    chunk = await content.readany()
-                else:
-                    chunk = await asyncio.wait_for(content.readany(), timeout)
-                if not chunk:
-                    break
-            if decoder is not None:
-                chunk = decoder.decode(chunk, limit - size + 1)
-                if not chunk:
-                    continue
-            size += len(chunk)
-            if size > limit:
-                raise _too_large(limit, unread=not content.is_eof())
-            chunks.append(chunk)
+        # The first read answers ``Expect: 100-continue``: only once the length is known
+        # to fit, so an oversized upload is refused before the client sends it.
+        async with contextlib.aclosing(request.stream(timeout=timeout)) as body:
+            async for data in body:
+                chunk = data
+                if decoder is not None:
+                    chunk = decoder.decode(chunk, limit - size + 1)
+                    if not chunk:
+                        continue
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(limit, unread=not request.body_done)
+                chunks.append(chunk)
         if decoder is not None:
             chunk = decoder.finish(limit - size + 1)
             size += len(chunk)
@@ -87,7 +69,7 @@ async def read_body(ctx: Context[Any], limit: int, timeout: float | None) -> byt
                 chunks.append(chunk)
     except asyncio.TimeoutError:
         raise HttpError(408, "request body timeout", headers=_CLOSE) from None
-    except (web.RequestPayloadError, HttpProcessingError) as exc:
+    except BodyError as exc:
         raise HttpError(400, _payload_error_message(encoding), headers=_CLOSE) from exc
     except ConnectionError as exc:
         raise HttpError(400, "request aborted", code="ECONNABORTED") from exc

@@ -8,11 +8,11 @@ import json
 import logging
 import math
 import os
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any, Generic, Literal
 
-from aiohttp import web
+from multidict import CIMultiDict
 from typing_extensions import Self, TypeVar
 
 from .compose import ComposedMiddleware, Middleware
@@ -20,15 +20,19 @@ from .compose import compose as compose_middleware
 from .context import Context
 from .cookies import Keygrip, KeyRotation
 from .request import invalid_host
-from .respond import KoaResponse, abort, respond
-from .statuses import STATUS_PHRASES
+from .respond import respond
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
+    from .connection import Connection
     from .server import Server
+
+    #: What ``callback()`` returns: the handler aiohttp's low-level server calls.
+    Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
 ContextT = TypeVar("ContextT", bound=Context[Any], default=Context[dict[str, Any]])
 
-Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 ErrorListener = Callable[[BaseException, Any], "Awaitable[None] | None"]
 
 log = logging.getLogger("koa")
@@ -171,105 +175,56 @@ class Koa(Generic[ContextT]):
 
     def callback(self) -> Handler:
         """The aiohttp low-level handler for this app (middleware composed now, once)."""
-        fn = self.compose(self.middleware)
-        return self.handler_for(fn)
+        return self.handler_for(self.compose(self.middleware))
 
     def handler_for(self, fn: ComposedMiddleware[ContextT]) -> Handler:
         """The aiohttp handler that runs ``fn`` for every request (``callback`` uses it)."""
-        context_class = self.context
-        current = _current
-        proxy = self.proxy
+        from .backends.aiohttp import request_handler
 
-        async def handle(req: web.BaseRequest) -> web.StreamResponse:
-            if invalid_host(req.headers, proxy):
-                return _bad_request()
-            ctx = context_class(self, req)
-            token = current.set(ctx)
+        return request_handler(self, fn)
+
+    async def handle(self, conn: Connection, fn: ComposedMiddleware[ContextT]) -> None:
+        """Run ``fn`` for the request on ``conn`` and answer it (Koa's ``handleRequest``):
+        the middleware, then ``respond``; an error goes to ``ctx.onerror`` first."""
+        if invalid_host(conn.headers, self.proxy):
+            await conn.send(400, "Bad Request", _bad_request_headers(), b"Bad Request")
+            return
+        ctx = self.create_context(conn)
+        token = _current.set(ctx)
+        try:
             try:
-                try:
-                    await fn(ctx)
-                    if not ctx.respond:
-                        res = ctx.res
-                        if res is None:
-                            raise RuntimeError(
-                                "ctx.respond is False but ctx.res holds no response: prepare"
-                                " an aiohttp StreamResponse with `await res.prepare(ctx.req)`"
-                                " and assign it to ctx.res"
-                            )
-                        return res
-                except BaseException as err:
-                    # Koa answers even a non-Error throw with a 500; here that is a
-                    # BaseException of some library's own, but never cancellation or exit.
-                    if isinstance(err, _PROPAGATE):
-                        raise
-                    if not self.handle_error(err, ctx):
-                        return _aborted(ctx)
-                try:
-                    return await respond(ctx)
-                except Exception as err:
-                    if not self.handle_error(err, ctx):
-                        return _aborted(ctx)
-                    return await respond(ctx)
-            finally:
-                if ctx._finish_callbacks is not None:
-                    ctx.run_finish_callbacks()
-                current.reset(token)
-
-        return handle
+                await fn(ctx)
+                if not ctx.respond:
+                    res = ctx.res
+                    if res is None:
+                        raise RuntimeError(
+                            "ctx.respond is False but ctx.res holds no response: prepare"
+                            " an aiohttp StreamResponse with `await res.prepare(ctx.req)`"
+                            " and assign it to ctx.res"
+                        )
+                    conn.hand_over(res)
+                    return
+            except BaseException as err:
+                # Koa answers even a non-Error throw with a 500; here that is a
+                # BaseException of some library's own, but never cancellation or exit.
+                if isinstance(err, _PROPAGATE):
+                    raise
+                ctx.onerror(err)
+                if ctx.response.header_sent or conn.closed:
+                    return  # ctx.onerror cut the connection
+            await respond(ctx)
+        finally:
+            if ctx._finish_callbacks is not None:
+                ctx.run_finish_callbacks()
+            _current.reset(token)
 
     # -- errors ----------------------------------------------------------------------------
 
     def handle_error(self, err: BaseException, ctx: Context[Any]) -> bool:
-        """Koa's ``ctx.onerror``: emit ``error``, then turn ``err`` into the response.
-
-        All headers set so far are dropped, ``err.headers`` applied (but Content-Type and
-        Content-Length), the status comes from ``err.status`` or ``err.status_code`` (500
-        when missing or unknown) and the body is the message when ``err.expose`` is true,
-        else the status phrase. Returns ``False`` when headers were already sent: then
-        nothing can be written, and the caller closes the connection.
-        """
-        response = ctx.response
-        # Koa checks ``writable``; a client that only shut its sending side (``writable`` is
-        # False then) still gets its error response, as a body in memory would reach it.
-        transport = ctx.req.transport
-        header_sent = response.header_sent or transport is None or transport.is_closing()
-        status = getattr(err, "status", None) or getattr(err, "status_code", None)
-        if type(status) is not int or status not in STATUS_PHRASES:
-            status = 500
-        try:
-            if header_sent:
-                err.header_sent = True  # type: ignore[attr-defined]
-            err.status = status  # type: ignore[attr-defined]
-        except AttributeError:  # read-only attributes (aiohttp's HTTPException)
-            pass
-        self.emit("error", err, ctx)
-        if header_sent:
-            return False
-
-        headers = response.headers
-        headers.clear()
-        extra = getattr(err, "headers", None)
-        if extra and isinstance(extra, Mapping):
-            for name, value in extra.items():
-                if name.lower() in ("content-type", "content-length"):
-                    continue
-                try:
-                    response.set(name, value)  # as Koa: a later name differing in case wins
-                except (TypeError, ValueError):
-                    log.warning("error header %r dropped: not a valid header", name)
-        if getattr(err, "expose", False) is True:
-            message = getattr(err, "message", None)
-            text = message if isinstance(message, str) else str(err)
-        else:
-            text = STATUS_PHRASES[status]
-        ctx.respond = True
-        response.res = None
-        response._status = status
-        response._explicit_status = True
-        response._message = None
-        headers["Content-Type"] = "text/plain; charset=utf-8"
-        response.body = text
-        return True
+        """``ctx.onerror(err)`` under its earlier name; ``False`` when the headers were out
+        already (the connection is then cut)."""
+        ctx.onerror(err)
+        return not (ctx.response.header_sent or ctx.response.conn.closed)
 
     def onerror(self, err: BaseException, ctx: Context[Any] | None = None) -> None:
         """The default ``error`` listener: log unless the error is a 404, exposed, or silent.
@@ -335,9 +290,10 @@ class Koa(Generic[ContextT]):
         """The context of the request being handled (across awaits), or ``None``."""
         return _current.get()  # type: ignore[return-value]
 
-    def create_context(self, req: web.BaseRequest) -> ContextT:
-        """A context for ``req`` (what every request gets)."""
-        return self.context(self, req)
+    def create_context(self, conn: Connection) -> ContextT:
+        """The context for the request on ``conn``: every request's, through ``handle``
+        (override it, as Koa's ``createContext``, to prepare every context)."""
+        return self.context(self, conn)
 
     # -- serving ---------------------------------------------------------------------------
 
@@ -383,16 +339,5 @@ class Koa(Generic[ContextT]):
 _PROPAGATE = (asyncio.CancelledError, KeyboardInterrupt, SystemExit, GeneratorExit)
 
 
-def _aborted(ctx: Context[Any]) -> web.StreamResponse:
-    # Headers went out before the error: cut the connection so the client sees a truncated
-    # response, and give aiohttp the response it already holds.
-    abort(ctx)
-    return ctx.res or web.Response()
-
-
-def _bad_request() -> web.StreamResponse:
-    return KoaResponse(
-        status=400,
-        body=b"Bad Request",
-        headers={"Content-Type": "text/plain; charset=utf-8", "Connection": "close"},
-    )
+def _bad_request_headers() -> CIMultiDict[str]:
+    return CIMultiDict({"Content-Type": "text/plain; charset=utf-8", "Connection": "close"})

@@ -28,7 +28,10 @@ class ComposedMiddleware(Protocol[C_contra]):
 
 
 class _Done:
-    """An awaitable that is already finished (the result of a plain-function middleware)."""
+    """An awaitable that is already finished (the result of a plain-function middleware).
+
+    ``DONE`` is its one instance; koa-router's chains return it too.
+    """
 
     __slots__ = ()
 
@@ -37,7 +40,7 @@ class _Done:
         yield
 
 
-_DONE = _Done()
+DONE = _Done()
 
 
 def _describe(fn: object) -> str:
@@ -79,7 +82,7 @@ def compose(middleware: Sequence[Middleware[C]]) -> ComposedMiddleware[C]:
             index = self.index
             if index == size:
                 tail = self.tail
-                result: Any = _DONE if tail is None else tail()
+                result: Any = DONE if tail is None else tail()
             else:
                 step = _Step()
                 step.ctx = self.ctx
@@ -89,7 +92,7 @@ def compose(middleware: Sequence[Middleware[C]]) -> ComposedMiddleware[C]:
                 step.called = False
                 result = chain[index](self.ctx, step.run)
                 if result is None:
-                    return _DONE
+                    return DONE
             # The deepest awaitable handed out: if its caller forgot the await, it never ran.
             self.state[0] = result
             self.state[1] = index

@@ -19,12 +19,14 @@ from .cookies import Cookies
 from .errors import create_http_error
 from .request import Request
 from .response import Response
+from .statuses import STATUS_PHRASES
 
 if TYPE_CHECKING:
     from aiohttp.web import BaseRequest, StreamResponse
     from multidict import CIMultiDict, CIMultiDictProxy, MultiDictProxy
 
     from .application import Koa
+    from .connection import Connection
 
 StateT = TypeVar("StateT", default=dict[str, Any])
 
@@ -75,14 +77,16 @@ class Context(Generic[StateT]):
     router_name: str | None = None
     new_router_path: str | None = None
     mount_path: str | None = None
+    # koa-compress reads it: True compresses whatever the type, False never.
+    compress: bool | None = None
 
-    def __init__(self, app: Koa[Any], req: BaseRequest) -> None:
+    def __init__(self, app: Koa[Any], conn: Connection) -> None:
         self.app = app
-        self.req = req
-        self.response = Response(app, req, self)
+        self.req = conn.native
+        self.response = Response(app, conn, self)
         # Parts that point back at the context get a weak proxy: strong links both ways
         # would make every request a reference cycle for the garbage collector.
-        request = self.request = Request(app, req, weakref.proxy(self))
+        request = self.request = Request(app, conn, weakref.proxy(self))
         self.original_url = request.original_url
         self.state = self.state_factory()
         self.params = {}
@@ -158,9 +162,42 @@ class Context(Generic[StateT]):
                 logging.getLogger("koa").exception("on_finished callback %r failed", callback)
 
     def onerror(self, err: BaseException | None) -> None:
-        """Koa's default error responder (see ``Koa.handle_error``)."""
-        if err is not None:
-            self.app.handle_error(err, self)
+        """Koa's ``ctx.onerror``: emit ``error`` on the app, then make ``err`` the response.
+
+        All headers set so far are dropped, ``err.headers`` applied (but Content-Type and
+        Content-Length), the status comes from ``err.status`` or ``err.status_code`` (500
+        when missing or unknown) and the body is the message when ``err.expose`` is true,
+        else the status phrase. When headers were already sent nothing can be written: the
+        connection is cut, so the client sees a truncated response.
+        """
+        if err is None:
+            return
+        response = self.response
+        conn = response.conn
+        # Koa checks ``writable``; a client that only shut its sending side (``writable`` is
+        # False then) still gets its error response, as a body in memory would reach it.
+        header_sent = response.header_sent or conn.closed
+        status = getattr(err, "status", None) or getattr(err, "status_code", None)
+        if type(status) is not int or status not in STATUS_PHRASES:
+            status = 500
+        try:
+            if header_sent:
+                err.header_sent = True  # type: ignore[attr-defined]
+            err.status = status  # type: ignore[attr-defined]
+        except AttributeError:  # read-only attributes (aiohttp's HTTPException)
+            pass
+        self.app.emit("error", err, self)
+        if header_sent:
+            conn.abort()
+            return
+        if getattr(err, "expose", False) is True:
+            message = getattr(err, "message", None)
+            text = message if isinstance(message, str) else str(err)
+        else:
+            text = STATUS_PHRASES[status]
+        extra = getattr(err, "headers", None)
+        self.respond = True
+        response.reset_for_error(status, extra if isinstance(extra, Mapping) else None, text)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -304,23 +341,23 @@ class Context(Generic[StateT]):
         return self.request.idempotent
 
     def accepts(self, *types: str) -> Any:
-        """See ``Request.accepts``."""
+        """The best of the offered types for Accept (``ctx.request.accepts``)."""
         return self.request.accepts(*types)
 
     def accepts_encodings(self, *encodings: str) -> Any:
-        """See ``Request.accepts_encodings``."""
+        """The best of the offered encodings for Accept-Encoding."""
         return self.request.accepts_encodings(*encodings)
 
     def accepts_charsets(self, *charsets: str) -> Any:
-        """See ``Request.accepts_charsets``."""
+        """The best of the offered charsets for Accept-Charset."""
         return self.request.accepts_charsets(*charsets)
 
     def accepts_languages(self, *languages: str) -> Any:
-        """See ``Request.accepts_languages``."""
+        """The best of the offered languages for Accept-Language."""
         return self.request.accepts_languages(*languages)
 
     def is_(self, *types: str | Sequence[str]) -> str | bool | None:
-        """See ``Request.is_``."""
+        """The first of ``types`` the request's Content-Type matches (``ctx.request.is_``)."""
         return self.request.is_(*types)
 
     def get(self, field: str) -> str:
@@ -408,37 +445,37 @@ class Context(Generic[StateT]):
         return self.response.headers
 
     def set(self, field: str | Mapping[str, Any], value: Any = None) -> None:
-        """See ``Response.set``."""
+        """Set a response header, or several from a mapping (``ctx.response.set``)."""
         self.response.set(field, value)
 
     def append(self, field: str, value: Any) -> None:
-        """See ``Response.append``."""
+        """Add response header lines, keeping the existing ones."""
         self.response.append(field, value)
 
     def remove(self, field: str) -> None:
-        """See ``Response.remove``."""
+        """Remove a response header."""
         self.response.remove(field)
 
     def has(self, field: str) -> bool:
-        """See ``Response.has``."""
+        """True when the response has the header."""
         return self.response.has(field)
 
     def vary(self, field: str) -> None:
-        """See ``Response.vary``."""
+        """Add ``field`` to the response's Vary header."""
         self.response.vary(field)
 
     def redirect(self, url: str) -> None:
-        """See ``Response.redirect``."""
+        """Redirect to ``url`` (302 unless a redirect status was set)."""
         self.response.redirect(url)
 
     def back(self, alt: str | None = None) -> None:
-        """See ``Response.back``."""
+        """Redirect to the Referer when it is this site's, else to ``alt`` or ``/``."""
         self.response.back(alt)
 
     def attachment(self, filename: str | None = None, *, inline: bool = False) -> None:
-        """See ``Response.attachment``."""
+        """Set Content-Disposition (and the type from ``filename``)."""
         self.response.attachment(filename, inline=inline)
 
     async def flush_headers(self) -> None:
-        """See ``Response.flush_headers``."""
+        """Send the status and headers now (``ctx.response.flush_headers``)."""
         await self.response.flush_headers()

@@ -20,7 +20,7 @@ from email.utils import format_datetime
 from time import time
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-from .request import node_text
+from .headers import node_text
 
 if TYPE_CHECKING:
     from .context import Context

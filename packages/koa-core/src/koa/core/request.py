@@ -1,4 +1,4 @@
-"""``ctx.request``: Koa's view of the incoming request, over aiohttp's ``BaseRequest``.
+"""``ctx.request``: Koa's view of the incoming request, read through its ``Connection``.
 
 Nothing is parsed when the context is made: each accessor reads the headers or the request
 target when it is used, and the parsed URL and query are cached until the URL changes.
@@ -8,41 +8,32 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
-from urllib.parse import parse_qsl, quote_plus
 
-from multidict import CIMultiDictProxy, MultiDict, MultiDictProxy
+from multidict import CIMultiDictProxy, MultiDictProxy
 from yarl import URL
 
 from . import negotiation
-from .errors import HttpError
+from .fresh import is_fresh
+from .headers import header_value, node_text
 from .mime import type_is
+from .urls import QueryValue, encode_query, ipv6_literal, parse_query, split_target, whatwg_host
 
 if TYPE_CHECKING:
-    from aiohttp.web import BaseRequest
-
     from .application import Koa
+    from .connection import Connection
     from .context import Context
     from .response import Response
 
-__all__ = ["QueryValue", "Request", "bad_host", "invalid_host", "node_text"]
+__all__ = ["QueryValue", "Request", "invalid_host", "node_text"]
 
-#: What ``ctx.query = {...}`` accepts for one key: a value or a list of values.
-QueryValue = str | int | float | bool | None | Iterable[str | int | float | bool | None]
 
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
-# Hosts refused before any middleware runs (API.md, "Settled details").
+# Hosts refused with 400 before any middleware runs: Node's parser refuses whitespace and
+# NUL in a Host; ``/``, ``\`` and ``,`` would let one request name several hosts
+# (test_core_host.py).
 _BAD_HOST_RE = re.compile(r"[\s/\\,\x00]")
-# Node keeps the first of these when a request repeats them; it joins the others with ", ".
-_FIRST_WINS = frozenset(
-    {
-        "age", "authorization", "content-length", "content-type", "etag", "expires", "from",
-        "host", "if-modified-since", "if-unmodified-since", "last-modified", "location",
-        "max-forwards", "proxy-authorization", "referer", "retry-after", "server", "user-agent",
-    }
-)  # fmt: skip
 _JS_INT_RE = re.compile(r"\s*([+-]?\d+)")
 # content-type 1.x (what Koa reads ``request.charset`` with): strict media type and params.
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
@@ -53,13 +44,6 @@ _PARAM_RE = re.compile(
     rf"{_TOKEN}) *"
 )
 _QUOTED_PAIR_RE = re.compile(r"\\([\x0b\x20-\xff])")
-# The WHATWG URL parser refuses these in a host name.
-_FORBIDDEN_HOST_RE = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
-
-
-def bad_host(value: str) -> bool:
-    """A Host that is refused with 400: whitespace, ``/``, ``\\``, NUL or several names."""
-    return _BAD_HOST_RE.search(value) is not None
 
 
 def invalid_host(headers: CIMultiDictProxy[str], proxy: bool) -> bool:
@@ -78,214 +62,6 @@ def invalid_host(headers: CIMultiDictProxy[str], proxy: bool) -> bool:
     return False
 
 
-def node_text(value: str) -> str:
-    """A header value that is not UTF-8 read as Node reads every header: one byte a character.
-
-    aiohttp keeps such bytes as lone surrogates (``caf\\udce9``), which no response could
-    carry; ``b"caf\\xe9"`` reads ``"café"`` instead. UTF-8 and ASCII values are kept.
-    """
-    if value.isascii():
-        return value
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        return value.encode("utf-8", "surrogateescape").decode("latin-1")
-    return value
-
-
-def header_value(headers: CIMultiDictProxy[str], name: str) -> str | None:
-    """One header's value as Node presents it: repeated lines joined, or the first kept."""
-    values = headers.getall(name, None)
-    if values is None:
-        return None
-    if len(values) == 1:
-        return node_text(values[0])
-    lower = name.lower()
-    if lower in _FIRST_WINS:
-        return node_text(values[0])
-    return node_text(("; " if lower == "cookie" else ", ").join(values))
-
-
-# -- the request target ------------------------------------------------------------------------
-
-
-# Node's legacy url.parse (what Koa reads a target with when it holds whitespace or '#', or
-# does not start with '/'): trimmed, '\\' before the query is '/', and these are escaped.
-_URL_WHITESPACE = "".join(map(chr, range(33))) + "\xa0\ufeff"
-_SLOW_TARGET_RE = re.compile(r"[\t\n\f\r #\xa0\ufeff]")  # parseurl's fast path gives up
-_JS_SPACE = r"\t\n\x0b\f\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-_SIMPLE_PATH_RE = re.compile(rf"//?(?!/)[^?{_JS_SPACE}]*(?:\?[^{_JS_SPACE}]*)?")
-_AUTO_ESCAPE = str.maketrans(
-    {
-        "\t": "%09", "\n": "%0A", "\r": "%0D", " ": "%20", '"': "%22", "'": "%27", "<": "%3C",
-        ">": "%3E", "\\": "%5C", "^": "%5E", "`": "%60", "{": "%7B", "|": "%7C", "}": "%7D",
-    }
-)  # fmt: skip
-
-
-def _legacy_rest(rest: str, escape: bool) -> tuple[str, str, str]:
-    """``(path, query, hash)`` of what follows the authority, as Node's ``url.parse`` reads it.
-
-    ``escape`` is false where Node may take its fast path (no escaping): a plain path and
-    query with no whitespace or ``#`` left after trimming.
-    """
-    rest = rest.strip(_URL_WHITESPACE)
-    end = len(rest)
-    for sep in "?#":
-        pos = rest.find(sep)
-        if 0 <= pos < end:
-            end = pos
-    if "\\" in rest[:end]:
-        rest = rest[:end].replace("\\", "/") + rest[end:]
-    if escape or "#" in rest or not _SIMPLE_PATH_RE.fullmatch(rest):
-        rest = rest.translate(_AUTO_ESCAPE)
-    rest, hash_sign, fragment = rest.partition("#")
-    path, _, query = rest.partition("?")
-    return path, query, hash_sign + fragment
-
-
-def _split_target(url: str, from_network: bool = False) -> tuple[str, str, str, str]:
-    """``(origin, path, query, hash)`` of a request target, as Koa reads it (``parseurl``).
-
-    ``origin`` is ``scheme://authority`` for an absolute-form target (``GET http://x/y``), else
-    ``""``; ``query`` has no ``?`` and ``hash`` keeps its ``#``. A target that holds whitespace
-    or ``#`` (or is not origin-form) goes through Node's legacy parser, which escapes spaces,
-    quotes, ``<>\\^`{|}`` in what it returns (``ctx.url`` itself is left as it is).
-    ``from_network`` says the target came from aiohttp, which refuses whitespace in it.
-    """
-    if (
-        url[:1] == "/"
-        and "#" not in url
-        and (from_network or (" " not in url and url.isprintable()))
-    ):
-        path, _, query = url.partition("?")
-        return "", path, query, ""
-    if url[:1] == "/":
-        if not _SLOW_TARGET_RE.search(url):  # a control character Node does not care about
-            path, _, query = url.partition("?")
-            return "", path, query, ""
-        path, query, fragment = _legacy_rest(url, escape=False)
-        return "", path, query, fragment
-    origin = ""
-    rest = url
-    scheme_end = url.find("://")
-    if scheme_end > 0 and url[:scheme_end].isalpha():
-        start = scheme_end + 3
-        end = len(url)
-        for sep in "/?#":
-            pos = url.find(sep, start)
-            if 0 <= pos < end:
-                end = pos
-        # url.parse lower-cases the scheme and the host (not the userinfo).
-        userinfo, at, hostport = url[start:end].rpartition("@")
-        origin = f"{url[:scheme_end].lower()}://{userinfo}{at}{hostport.lower()}"
-        rest = url[end:]
-    path, query, fragment = _legacy_rest(rest, escape=bool(origin))
-    if origin and not path:
-        path = "/"
-    return origin, path, query, fragment
-
-
-def _parse_query(querystring: str) -> MultiDictProxy[str]:
-    """URLSearchParams' rules: ``+`` is a space, blank values are ``""``, no nesting.
-
-    Malformed escapes are kept as written; escapes that are not UTF-8 are a 400.
-    """
-    items: MultiDict[str] = MultiDict()
-    if querystring:
-        if querystring[0] == "?":  # URLSearchParams drops one leading "?" ("/p??a=1")
-            querystring = querystring[1:]
-        try:
-            pairs = parse_qsl(querystring, keep_blank_values=True, errors="strict")
-        except UnicodeDecodeError:
-            raise HttpError(
-                400, "Invalid query string: percent-escapes must encode UTF-8 text"
-            ) from None
-        for name, value in pairs:
-            items.add(name, value)
-    return MultiDictProxy(items)
-
-
-def _query_text(value: object) -> str:
-    # URLSearchParams: strings, numbers and booleans as text, anything else blank.
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (str, int, float)):
-        return str(value)
-    return ""
-
-
-def _form_encode(text: str) -> str:
-    # application/x-www-form-urlencoded as URLSearchParams writes it: only *-._ stay raw.
-    return quote_plus(text, safe="*").replace("~", "%7E")
-
-
-def _encode_query(value: Mapping[str, QueryValue]) -> str:
-    parts: list[str] = []
-    for key, item in value.items():
-        values: Iterable[object] = (
-            item if isinstance(item, (list, tuple, set, frozenset)) else (item,)
-        )
-        name = _form_encode(str(key))
-        for one in values:
-            parts.append(f"{name}={_form_encode(_query_text(one))}")
-    return "&".join(parts)
-
-
-# -- hosts ---------------------------------------------------------------------------------
-
-
-def _ipv6_literal(text: str) -> str | None:
-    """``[::1]`` for a bracketed IPv6 address (compressed, as WHATWG URL writes it)."""
-    if len(text) < 3 or text[0] != "[" or text[-1] != "]" or "%" in text:
-        return None
-    try:
-        return f"[{ipaddress.IPv6Address(text[1:-1]).compressed}]"
-    except ValueError:
-        return None
-
-
-def _whatwg_host(authority: str) -> str:
-    """The ``host`` of ``new URL("http://" + authority)``, or ``""`` where that throws.
-
-    Only values with ``@`` go through this (CVE-2026-27959): the userinfo is dropped, the
-    name lower-cased and the default port 80 removed, so ``evil.com:fake@good.com`` is
-    ``good.com``.
-    """
-    end = len(authority)
-    for sep in "/?#\\":
-        pos = authority.find(sep)
-        if 0 <= pos < end:
-            end = pos
-    hostport = authority[:end].rpartition("@")[2]
-    if hostport.startswith("["):
-        close = hostport.find("]")
-        name, port_part = hostport[: close + 1], hostport[close + 1 :]
-        if close < 0 or (port_part and not port_part.startswith(":")):
-            return ""
-        literal = _ipv6_literal(name)
-        if literal is None:
-            return ""
-        name, port = literal, port_part[1:]
-    else:
-        name, _, port = hostport.partition(":")
-        if not name or _FORBIDDEN_HOST_RE.search(name):
-            return ""
-        try:
-            name = name.encode("idna").decode("ascii").lower() if not name.isascii() else name
-        except UnicodeError:
-            return ""
-        name = name.lower()
-    if port:
-        if not port.isdigit() or not port.isascii() or int(port) > 65535:
-            return ""
-        number = int(port)
-        return name if number == 80 else f"{name}:{number}"
-    return name
-
-
 class Request:
     """The request side of a context. Reads are cheap; parsed values are cached."""
 
@@ -299,6 +75,7 @@ class Request:
         "_url",
         "app",
         "body",
+        "conn",
         "ctx",
         "original_url",
         "raw_body",
@@ -306,35 +83,70 @@ class Request:
         "response",
     )
 
-    def __init__(self, app: Koa[Any], req: BaseRequest, ctx: Context[Any]) -> None:
+    def __init__(self, app: Koa[Any], conn: Connection, ctx: Context[Any]) -> None:
         self.app = app
-        self.req = req
+        #: The connection the request came on (``koa.core.connection``).
+        self.conn = conn
+        self.req = conn.native
         self.ctx = ctx
         self.response: Response = ctx.response
-        self._url: str = req.raw_path
+        self._url: str = conn.target
         self.original_url: str = self._url
         self._parsed_url: str | None = None
         self._parsed: tuple[str, str, str, str] = ("", "", "", "")
         self._query: MultiDictProxy[str] | None = None
         self._query_source: str | None = None
         self._ip: str | None = None
-        self._method: str = req.method
+        self._method: str = conn.method
         #: The parsed body, set by a body parser (koa-bodyparser); ``None`` until one runs.
         self.body: Any = None
         #: The raw (decoded) body text, set by a body parser; ``None`` until one runs.
         self.raw_body: str | None = None
+
+    # -- body ------------------------------------------------------------------------------
+
+    async def stream(self, *, timeout: float | None = None) -> AsyncGenerator[bytes, None]:
+        """The request body as it arrives, chunk by chunk (nothing kept in memory here)::
+
+            async for chunk in ctx.request.stream(timeout=30):
+                size += len(chunk)
+
+        The first read answers ``Expect: 100-continue`` (so a client that waits for it sends
+        nothing to an app that never reads). ``TimeoutError`` when no data arrives for
+        ``timeout`` seconds, ``koa.core.connection.BodyError`` for a malformed body (bad chunked
+        framing, a compressed body that does not inflate), ``ConnectionError`` when the
+        client goes away. The body can be read once: a body parser that ran first has it.
+        """
+        read = self.conn.read
+        while True:
+            chunk = await read(timeout)
+            if not chunk:
+                return
+            yield chunk
+
+    @property
+    def body_done(self) -> bool:
+        """True once the whole body has arrived (at once for a request without one)."""
+        return self.conn.body_done
+
+    @property
+    def content_decoded(self) -> bool:
+        """True when the server already undid the body's Content-Encoding (aiohttp inflates
+        gzip, deflate and, with a Brotli binding installed, br), so ``stream()`` yields the
+        decoded bytes."""
+        return self.conn.content_decoded
 
     # -- headers ---------------------------------------------------------------------------
 
     @property
     def header(self) -> CIMultiDictProxy[str]:
         """The request headers (case-insensitive, multi-valued, read-only)."""
-        return self.req.headers
+        return self.conn.headers
 
     @property
     def headers(self) -> CIMultiDictProxy[str]:
         """The request headers (case-insensitive, multi-valued, read-only)."""
-        return self.req.headers
+        return self.conn.headers
 
     def get(self, field: str) -> str:
         """A request header's value, ``""`` when missing (Referer and Referrer are aliases).
@@ -342,7 +154,7 @@ class Request:
         A header sent on several lines reads as Node shows it: the values joined with
         ``", "`` (``"; "`` for Cookie), or the first one for headers that cannot repeat.
         """
-        headers = self.req.headers
+        headers = self.conn.headers
         lower = field.lower()
         if lower == "referer" or lower == "referrer":
             return header_value(headers, "Referrer") or header_value(headers, "Referer") or ""
@@ -371,7 +183,7 @@ class Request:
     def _target(self) -> tuple[str, str, str, str]:
         url = self._url
         if self._parsed_url is not url:
-            self._parsed = _split_target(url, url is self.original_url)
+            self._parsed = split_target(url, url is self.original_url)
             self._parsed_url = url
         return self._parsed
 
@@ -436,13 +248,13 @@ class Request:
         qs = self._parsed[2]
         query = self._query
         if query is None or self._query_source is not qs:
-            query = self._query = _parse_query(qs)
+            query = self._query = parse_query(qs)
             self._query_source = qs
         return query
 
     @query.setter
     def query(self, value: Mapping[str, QueryValue]) -> None:
-        self.querystring = _encode_query(value)
+        self.querystring = encode_query(value)
 
     @property
     def url_object(self) -> URL | None:
@@ -472,7 +284,7 @@ class Request:
     @property
     def origin(self) -> str | None:
         """The Origin header, or ``None`` (as Koa 3: not the request's own origin)."""
-        origin = self.req.headers.get("Origin")
+        origin = self.conn.headers.get("Origin")
         return node_text(origin) if origin else None
 
     # -- host and protocol -----------------------------------------------------------------
@@ -484,7 +296,7 @@ class Request:
         A value with userinfo is read as a browser would (``evil.com:fake@good.com`` is
         ``good.com``); one that cannot be a host then gives ``""``.
         """
-        headers = self.req.headers
+        headers = self.conn.headers
         host = ""
         if self.app.proxy:
             host = headers.get("X-Forwarded-Host", "")
@@ -497,7 +309,7 @@ class Request:
         if "," in host:
             host = host.split(",", 1)[0].strip()
         if "@" in host:
-            return _whatwg_host(host)
+            return whatwg_host(host)
         return host
 
     @property
@@ -517,17 +329,17 @@ class Request:
                 and (not port or (port.isascii() and port.isdigit() and int(port) < 65536))
             ):  # WHATWG URL: an empty port is allowed ("[::1]:")
                 return ""
-            return _ipv6_literal(host[: close + 1]) or ""
+            return ipv6_literal(host[: close + 1]) or ""
         return host.split(":", 1)[0]
 
     @property
     def protocol(self) -> str:
         """``https`` or ``http``; with ``app.proxy``, X-Forwarded-Proto's first value."""
-        if self.req.scheme == "https":  # TLS on this socket
+        if self.conn.scheme == "https":  # TLS on this socket
             return "https"
         if not self.app.proxy:
             return "http"
-        proto = self.req.headers.get("X-Forwarded-Proto")
+        proto = self.conn.headers.get("X-Forwarded-Proto")
         if not proto:
             return "http"
         # Koa returns "" when the first value is blank; "http" is the honest answer.
@@ -547,7 +359,7 @@ class Request:
         app = self.app
         if not app.proxy:
             return []
-        value = header_value(self.req.headers, app.proxy_ip_header)
+        value = header_value(self.conn.headers, app.proxy_ip_header)
         if not value:
             return []
         ips = [part.strip() for part in value.split(",")]
@@ -561,7 +373,7 @@ class Request:
         ip = self._ip
         if ip is None:
             ips = self.ips
-            ip = self._ip = (ips[0] if ips else "") or self.req.remote or ""
+            ip = self._ip = (ips[0] if ips else "") or self.conn.remote or ""
         return ip
 
     @ip.setter
@@ -589,7 +401,7 @@ class Request:
     @property
     def length(self) -> int | None:
         """Content-Length as an int, ``None`` when missing or not a number."""
-        value = self.req.headers.get("Content-Length")
+        value = self.conn.headers.get("Content-Length")
         if not value:
             return None
         match = _JS_INT_RE.match(value)
@@ -598,7 +410,7 @@ class Request:
     @property
     def type(self) -> str:
         """The request's mime type without parameters (lower-case), ``""`` when missing."""
-        value = self.req.headers.get("Content-Type")
+        value = self.conn.headers.get("Content-Type")
         if not value:
             return ""
         return node_text(value.split(";", 1)[0].strip().lower())
@@ -606,14 +418,14 @@ class Request:
     @property
     def charset(self) -> str:
         """The charset parameter of Content-Type, ``""`` when missing or malformed."""
-        value = self.req.headers.get("Content-Type")
+        value = self.conn.headers.get("Content-Type")
         if not value or "charset" not in value.lower():
             return ""
         return _content_type_params(node_text(value)).get("charset", "")
 
     def has_body(self) -> bool:
         """True when the request announces a body (Transfer-Encoding or Content-Length)."""
-        headers = self.req.headers
+        headers = self.conn.headers
         if "Transfer-Encoding" in headers:
             return True
         length = headers.get("Content-Length")
@@ -627,7 +439,7 @@ class Request:
         """
         if not self.has_body():
             return None
-        content_type = self.req.headers.get("Content-Type")
+        content_type = self.conn.headers.get("Content-Type")
         if not content_type:
             return False
         return type_is(content_type, _offered(types) if types else ())
@@ -644,7 +456,7 @@ class Request:
         Without Accept, the first type. With no arguments, the accepted types, best first.
         Koa's list form, ``accepts(["json", "html"])``, works too.
         """
-        header = header_value(self.req.headers, "Accept")
+        header = header_value(self.conn.headers, "Accept")
         return negotiation.accepts(header, _offered(types))
 
     @overload
@@ -660,7 +472,7 @@ class Request:
 
         ``identity`` is acceptable unless refused. With no arguments, the accepted list.
         """
-        header = header_value(self.req.headers, "Accept-Encoding")
+        header = header_value(self.conn.headers, "Accept-Encoding")
         return negotiation.accepts_encodings(header, _offered(encodings))
 
     @overload
@@ -671,7 +483,7 @@ class Request:
     ) -> str | Literal[False]: ...
     def accepts_charsets(self, *charsets: str | Sequence[str]) -> str | list[str] | Literal[False]:
         """The best of ``charsets`` for Accept-Charset, or ``False``."""
-        header = header_value(self.req.headers, "Accept-Charset")
+        header = header_value(self.conn.headers, "Accept-Charset")
         return negotiation.accepts_charsets(header, _offered(charsets))
 
     @overload
@@ -684,7 +496,7 @@ class Request:
         self, *languages: str | Sequence[str]
     ) -> str | list[str] | Literal[False]:
         """The best of ``languages`` for Accept-Language, or ``False``."""
-        header = header_value(self.req.headers, "Accept-Language")
+        header = header_value(self.conn.headers, "Accept-Language")
         return negotiation.accepts_languages(header, _offered(languages))
 
     # -- caching ---------------------------------------------------------------------------
@@ -703,7 +515,7 @@ class Request:
         status = self.response.status
         if not (200 <= status < 300 or status == 304):
             return False
-        return is_fresh(self.req.headers, self.response.headers)
+        return is_fresh(self.conn.headers, self.response.headers)
 
     @property
     def stale(self) -> bool:
@@ -720,7 +532,7 @@ class Request:
 
         Header names are lower-case and repeated lines read as ``get()`` reads them.
         """
-        headers = self.req.headers
+        headers = self.conn.headers
         header: dict[str, str] = {}
         for name in headers:
             lower = name.lower()
@@ -777,66 +589,3 @@ def _content_type_params(value: str) -> dict[str, str]:
             param = _QUOTED_PAIR_RE.sub(r"\1", param[1:-1])
         params[match.group(1).lower()] = param
     return params
-
-
-# -- fresh ---------------------------------------------------------------------------------
-
-_NO_CACHE_RE = re.compile(r"(?:^|,)\s*?no-cache\s*?(?:,|$)")
-
-
-def _parse_http_date(value: str) -> float | None:
-    """An HTTP date (or, as ``Date.parse`` also reads them, an ISO 8601 one) as a timestamp."""
-    from email.utils import parsedate_to_datetime
-
-    try:
-        return parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, IndexError, OverflowError):
-        pass
-    text = value.strip()
-    if not text[:4].isdigit():
-        return None
-    try:
-        when = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" else text)
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.timestamp()
-
-
-def _etag_matches(etag: str, none_match: str) -> bool:
-    for tag in none_match.split(","):
-        tag = tag.strip(" ")
-        if tag == etag or tag == f"W/{etag}" or f"W/{tag}" == etag:
-            return True
-    return False
-
-
-def is_fresh(req_headers: CIMultiDictProxy[str], res_headers: Mapping[str, str]) -> bool:
-    """The ``fresh`` npm package: is the client's cached copy current?
-
-    If-None-Match, when sent, decides alone: ``*`` or a weak match with the ETag is fresh.
-    Otherwise If-Modified-Since must not be older than Last-Modified.
-    ``Cache-Control: no-cache`` in the request always means stale.
-    """
-    modified_since = req_headers.get("If-Modified-Since")
-    # Repeated If-None-Match or Cache-Control lines read as one list, as Node joins them.
-    none_match = header_value(req_headers, "If-None-Match")
-    if not modified_since and not none_match:
-        return False
-    cache_control = header_value(req_headers, "Cache-Control")
-    if cache_control and _NO_CACHE_RE.search(cache_control):
-        return False
-    if none_match:
-        if none_match == "*":
-            return True
-        etag = res_headers.get("ETag")
-        if not etag:
-            return False
-        return _etag_matches(etag, none_match)
-    last_modified = res_headers.get("Last-Modified")
-    if not last_modified or modified_since is None:
-        return False
-    modified = _parse_http_date(last_modified)
-    since = _parse_http_date(modified_since)
-    return modified is not None and since is not None and modified <= since

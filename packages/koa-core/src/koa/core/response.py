@@ -2,51 +2,36 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import logging
 import os
 import re
 import weakref
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
-from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from multidict import CIMultiDict
 
+from .body import BYTES, NONE, STREAM, TEXT, BodyKind, classify, close_stream
+from .connection import ByteRange
+from .content_disposition import content_disposition
 from .mime import content_type, lookup, type_is
 from .statuses import EMPTY_STATUSES, REDIRECT_STATUSES, STATUS_PHRASES
-from .urls import encode_url, normalize_http_url
+from .urls import encode_url, normalize_http_url, whatwg_escape
 
 if TYPE_CHECKING:
-    from aiohttp.web import BaseRequest, StreamResponse
+    from aiohttp.web import StreamResponse
 
     from .application import Koa
+    from .connection import Connection
     from .context import Context
     from .request import Request
-
-# What the body holds, decided once when it is set.
-KIND_NONE = 0
-KIND_TEXT = 1
-KIND_BYTES = 2
-KIND_PATH = 3
-KIND_STREAM = 4
-KIND_JSON = 5
 
 # What Node refuses in a header value or status message (ERR_INVALID_CHAR): controls but tab
 # (CR, LF and NUL included), DEL, and anything beyond Latin-1.
 _UNSAFE_HEADER = re.compile(r"[^\t\x20-\x7e\x80-\xff]")
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-# JavaScript's ``\s`` (Koa's ``/^\s*</``), not Python's: that one lacks U+FEFF and has
-# U+001C-001F and U+0085.
-_JS_SPACE_CHARS = frozenset(
-    "\t\n\v\f\r \u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff"
-    + "".join(map(chr, range(0x2000, 0x200B)))
-)
-_HTML_START = re.compile("^[" + re.escape("".join(sorted(_JS_SPACE_CHARS))) + "]*<")
-_JSON_TYPE = re.compile(r"\bjson\b", re.IGNORECASE)
 _QUOTED_ETAG = re.compile(r'^(W/)?"')
 _HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
 _LEADING_INT = re.compile(r"[ \t\n\r\f\v]*[+-]?[0-9]+")
@@ -54,8 +39,6 @@ _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _C0_SPACE = "".join(map(chr, range(0x21)))
 _NO_TAB_NEWLINE = str.maketrans("", "", "\t\n\r")
-
-HeaderValue = "str | int | float | Sequence[str | int | float]"
 
 
 def _header_text(field: str, value: object) -> str:
@@ -78,92 +61,12 @@ def _check_field(field: str) -> None:
         raise ValueError(f"invalid header name: {field!r}")
 
 
-def utf8(text: str) -> bytes:
-    """``text`` as UTF-8, a lone surrogate written as U+FFFD (as Node's Buffer writes it).
-
-    Lone surrogates reach a body from JSON input (``"\\ud800"``); ``str.encode`` refuses them.
-    """
-    try:
-        return text.encode()
-    except UnicodeEncodeError:
-        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode()
-
-
-def json_utf8(text: str) -> bytes:
-    """JSON text as UTF-8, a lone surrogate escaped as ``\\ud800`` (as JSON.stringify does)."""
-    try:
-        return text.encode()
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace")
-
-
-def classify(value: object) -> int:
-    """Which kind of body ``value`` is (one of the ``KIND_*`` constants)."""
-    if value is None:
-        return KIND_NONE
-    cls = type(value)
-    # The common cases first, by exact type (cheaper than isinstance chains).
-    if cls is str:
-        return KIND_TEXT
-    if cls is dict or cls is list:
-        return KIND_JSON
-    if cls is bytes:
-        return KIND_BYTES
-    if isinstance(value, str):
-        return KIND_TEXT
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return KIND_BYTES
-    if isinstance(value, (dict, list, tuple, int, float)):
-        return KIND_JSON
-    if isinstance(value, PurePath):
-        return KIND_PATH
-    if hasattr(value, "__aiter__") or hasattr(value, "read"):
-        return KIND_STREAM
-    return KIND_JSON
-
-
-_closing: set[asyncio.Task[None]] = set()
-
-
-def close_stream(stream: object) -> None:
-    """Release a stream body that will not be sent (file objects, async generators).
-
-    Errors while closing are swallowed, as Koa does for a replaced stream.
-    """
-    aclose = getattr(stream, "aclose", None)
-    if aclose is not None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        task = loop.create_task(aclose_stream(stream))
-        _closing.add(task)
-        task.add_done_callback(_closing.discard)
-        return
-    close = getattr(stream, "close", None)
-    if close is not None:
-        with contextlib.suppress(Exception):
-            close()
-
-
-async def aclose_stream(stream: object) -> None:
-    """``close_stream`` for async code: waits for an async generator's ``aclose()``."""
-    aclose = getattr(stream, "aclose", None)
-    if aclose is not None:
-        with contextlib.suppress(Exception):
-            await aclose()
-        return
-    close = getattr(stream, "close", None)
-    if close is not None:
-        with contextlib.suppress(Exception):
-            close()
-
-
 class Response:
     """The response side of a context: what ``respond`` will send."""
 
     __slots__ = (
         "_body",
+        "_closing",
         "_ctx",
         "_explicit_null_body",
         "_explicit_status",
@@ -173,25 +76,34 @@ class Response:
         "_user_length",
         "aborted",
         "app",
+        "conn",
+        "file_range",
         "headers",
         "req",
         "res",
     )
 
-    def __init__(self, app: Koa[Any], req: BaseRequest, ctx: Context[Any]) -> None:
+    def __init__(self, app: Koa[Any], conn: Connection, ctx: Context[Any]) -> None:
         self.app = app
-        self.req = req
+        #: The connection the response is written to (``koa.core.connection``).
+        self.conn = conn
+        self.req = conn.native
         # A weak reference: the context owns its response, and a strong link back would make
         # every request a reference cycle for the garbage collector.
         self._ctx = weakref.ref(ctx)
         self.headers: CIMultiDict[str] = CIMultiDict()
+        #: The server's own response, set by an app that answers itself (``ctx.respond = False``).
         self.res: StreamResponse | None = None
+        #: The part of a ``Path`` body to send (koa-static's Range decision); ``None`` leaves
+        #: the request's Range header to the server.
+        self.file_range: ByteRange = None
+        self._closing: Any = None
         self._status = 404
         self._explicit_status = False
         self._explicit_null_body = False
         self._message: str | None = None
         self._body: Any = None
-        self._kind = KIND_NONE
+        self._kind: BodyKind = NONE
         # True once middleware set Content-Length itself: respond then makes sure the body
         # it writes does not run past it (or stop short of it) on a keep-alive connection.
         self._user_length = False
@@ -253,28 +165,28 @@ class Response:
         original = self._body
         original_kind = self._kind
         self._body = value
-        kind = self._kind = KIND_TEXT if type(value) is str else classify(value)
+        kind = self._kind = TEXT if type(value) is str else classify(value)
         headers = self.headers
         res = self.res
-        if res is not None and res.prepared:
+        if self.conn.header_sent or (res is not None and res.prepared):
             # After flush_headers(): only the body itself can still change (and an explicit
             # null still means "no status phrase").
-            self._explicit_null_body = kind == KIND_NONE
+            self._explicit_null_body = kind is NONE
             return
 
-        if kind == KIND_NONE:
+        if kind is NONE:
             if self._status not in EMPTY_STATUSES:
                 if self.type == "application/json":
                     # Koa quirk kept for parity: a JSON type with no body answers "null".
                     self._body = "null"
-                    self._kind = KIND_TEXT
+                    self._kind = TEXT
                     return
                 self.status = 204
             self._explicit_null_body = True
             headers.popall("Content-Type", None)
             headers.popall("Content-Length", None)
             headers.popall("Transfer-Encoding", None)
-            if original_kind == KIND_STREAM:
+            if original_kind is STREAM:
                 close_stream(original)
             return
 
@@ -284,40 +196,43 @@ class Response:
             self._explicit_status = True
             self._message = None
         self._explicit_null_body = False
-        set_type = "Content-Type" not in headers
-
-        if kind == KIND_TEXT:
-            if set_type:
-                first = value[:1]
-                html = first == "<" or (first in _JS_SPACE_CHARS and _HTML_START.match(value))
-                headers["Content-Type"] = (
-                    "text/html; charset=utf-8" if html else "text/plain; charset=utf-8"
-                )
-            headers["Content-Length"] = str(len(value) if value.isascii() else len(utf8(value)))
-        elif kind == KIND_BYTES:
-            if set_type:
-                headers["Content-Type"] = "application/octet-stream"
-            headers["Content-Length"] = str(len(value))
-        elif kind == KIND_PATH:
-            if original is not None and original is not value:
-                headers.popall("Content-Length", None)
-            if set_type:
-                headers["Content-Type"] = content_type(value.suffix) or "application/octet-stream"
-        elif kind == KIND_STREAM:
-            if original is not None and original is not value:
-                headers.popall("Content-Length", None)
-            if set_type:
-                headers["Content-Type"] = "application/octet-stream"
-        else:
-            headers.popall("Content-Length", None)
-            current = headers.get("Content-Type")
-            if not current or not _JSON_TYPE.search(current.split(";", 1)[0]):
-                headers["Content-Type"] = "application/json; charset=utf-8"
-
+        kind.assign(
+            self,
+            value,
+            "Content-Type" not in headers,
+            original is not None and original is not value,
+        )
         # A stream replaced by anything but another stream is released (a stream wrapping
         # another one, as compression middleware does, must leave it open).
-        if original_kind == KIND_STREAM and kind != KIND_STREAM and original is not value:
+        if original_kind is STREAM and kind is not STREAM and original is not value:
             close_stream(original)
+
+    def _clear_body(self) -> None:
+        """Forget the body (a stream ``respond`` will not send)."""
+        self._body = None
+        self._kind = NONE
+
+    def reset_for_error(self, status: int, headers: Mapping[str, Any] | None, text: str) -> None:
+        """Koa's error response: every header dropped but ``headers`` (Content-Type and
+        Content-Length excepted), ``status`` and ``text`` as a plain-text body."""
+        own = self.headers
+        own.clear()
+        if headers:
+            for name, value in headers.items():
+                if name.lower() in ("content-type", "content-length"):
+                    continue
+                try:
+                    self.set(name, value)  # as Koa: a later name differing in case wins
+                except (TypeError, ValueError):
+                    logging.getLogger("koa").warning(
+                        "error header %r dropped: not a valid header", name
+                    )
+        self.res = None
+        self._status = status
+        self._explicit_status = True
+        self._message = None
+        own["Content-Type"] = "text/plain; charset=utf-8"
+        self.body = text
 
     @property
     def length(self) -> int | None:
@@ -329,15 +244,9 @@ class Response:
             return int(match.group()) if match else 0
         body = self._body
         kind = self._kind
-        if not body and kind != KIND_BYTES and not isinstance(body, (dict, list, tuple)):
+        if not body and kind is not BYTES and not isinstance(body, (dict, list, tuple)):
             return None  # "", 0 and false are falsy in JavaScript: Koa has no length for them
-        if kind == KIND_TEXT:
-            return len(utf8(body))
-        if kind == KIND_BYTES:
-            return len(body)
-        if kind == KIND_JSON:
-            return len(json_utf8(self.app.json_dumps(body)))
-        return None
+        return kind.length(self, body)
 
     @length.setter
     def length(self, value: int | None) -> None:
@@ -571,6 +480,8 @@ class Response:
     @property
     def header_sent(self) -> bool:
         """True once the status line and headers have gone to the client."""
+        if self.conn.header_sent:
+            return True
         res = self.res
         return res is not None and res.prepared
 
@@ -578,41 +489,19 @@ class Response:
     def bytes_sent(self) -> int:
         """Body bytes written to the connection so far (0 before sending; headers and chunk
         framing not counted)."""
-        res = self.res
-        if res is None or not res.prepared:
-            return 0
-        counted: int | None = getattr(res, "body_bytes", None)
-        if counted is not None:  # streamed: counted as written
-            return counted
-        # A body of known length goes out whole with write_eof; aiohttp's body_length counts
-        # the headers too, so it only tells whether that happened.
-        if not res.body_length or self.req.method == "HEAD":
-            return 0
-        return res.content_length or 0
+        return self.conn.bytes_sent
 
     @property
     def writable(self) -> bool:
         """False once the connection can no longer take the response, or once the client
         has shut its sending side (it may not read any more, as Koa sees it)."""
-        transport = self.req.transport
-        return (
-            transport is not None
-            and not transport.is_closing()
-            and not getattr(self.req.protocol, "peer_done", False)
-        )
+        return self.conn.writable
 
     async def flush_headers(self) -> None:
         """Send the status and headers now; later header and status changes are ignored."""
         if self.header_sent:
             return
-        from .respond import KoaStreamResponse, check_headers
-
-        reason = self.message or "unknown"
-        check_headers(self.headers, reason)
-        res = KoaStreamResponse(status=self._status, reason=reason)
-        res._headers = self.headers  # later changes are ignored: see ``header_sent``
-        self.res = res
-        await res.prepare(self.req)
+        await self.conn.start(self._status, self.message or "unknown", self.headers)
 
     def to_json(self) -> dict[str, Any]:
         # Node's getHeaders(): lower-case names, several lines as a list.
@@ -632,71 +521,9 @@ class Response:
         return f"<Response {self._status} {self.message}>"
 
 
-_HEX_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})
 
 
 def escape_html(text: str) -> str:
     """The escape-html package's escaping (``'`` as ``&#39;``, not Python's ``&#x27;``)."""
     return text.translate(_HTML_ESCAPES)
-
-
-# WHATWG URL's percent-encode sets (as Node 20 applies them), beyond C0 controls and non-ASCII.
-_PATH_SET = frozenset(' "#<>?`{}')
-_QUERY_SET = frozenset(" \"#<>'")
-_FRAGMENT_SET = frozenset(' "<>`')
-
-
-def _escape_part(text: str, escaped: frozenset[str]) -> str:
-    if text.isascii() and not any(c in escaped or c < "!" or c == "\x7f" for c in text):
-        return text
-    out = []
-    for c in text:
-        if c in escaped or c < "!" or c >= "\x7f":
-            data = c.encode("utf-8") if not "\ud800" <= c <= "\udfff" else b"\xef\xbf\xbd"
-            out.append("".join(f"%{b:02X}" for b in data))
-        else:
-            out.append(c)
-    return "".join(out)
-
-
-def whatwg_escape(url: str) -> str:
-    """Percent-encode a normalised ``http(s)://`` URL as WHATWG's ``URL.toString()`` does.
-
-    Unlike ``encode_url`` (encodeurl, for the Location header), a ``%`` that starts no escape
-    stays as it is, and each part has its own set (``^`` and ``|`` stay everywhere).
-    """
-    scheme, sep, rest = url.partition("://")
-    end = len(rest)
-    for mark in "/?#":
-        pos = rest.find(mark)
-        if 0 <= pos < end:
-            end = pos
-    authority, tail = rest[:end], rest[end:]
-    if not authority.isascii() or any(c <= " " or c in '"<>`{}' for c in authority):
-        return encode_url(url)  # an authority no browser would parse: made safe instead
-    tail, hash_mark, fragment = tail.partition("#")
-    path, question, query = tail.partition("?")
-    return (
-        f"{scheme}{sep}{authority}{_escape_part(path, _PATH_SET)}"
-        f"{question}{_escape_part(query, _QUERY_SET)}"
-        f"{hash_mark}{_escape_part(fragment, _FRAGMENT_SET)}"
-    )
-
-
-def content_disposition(kind: str, filename: str) -> str:
-    """``attachment; filename="x.json"``, with ``filename*`` for names beyond ASCII.
-
-    As the ``content-disposition`` package: ``filename*`` also when the name holds something
-    that looks like a percent escape (``a%20b.txt``), and alone for an empty name.
-    """
-    if not filename:
-        return f"{kind}; filename*=UTF-8''"
-    # One ``?`` per UTF-16 code unit, as JavaScript counts them.
-    fallback = "".join(c if " " <= c <= "~" else ("??" if c > "\uffff" else "?") for c in filename)
-    quoted = fallback.replace("\\", "\\\\").replace('"', '\\"')
-    value = f'{kind}; filename="{quoted}"'
-    if fallback != filename or _HEX_ESCAPE.search(filename):
-        # encodeURIComponent, then ``'()*`` escaped too: only ``!-._~`` stay as they are.
-        value += "; filename*=UTF-8''" + quote(filename, safe="!~")
-    return value

@@ -73,8 +73,3 @@ EMPTY_STATUSES = frozenset({204, 205, 304})
 
 #: Statuses that ``redirect()`` keeps instead of switching to 302.
 REDIRECT_STATUSES = frozenset({300, 301, 302, 303, 305, 307, 308})
-
-
-def status_phrase(status: int) -> str:
-    """The phrase for ``status``, or ``""`` for a code Koa does not know."""
-    return STATUS_PHRASES.get(status, "")

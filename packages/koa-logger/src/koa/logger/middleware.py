@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeAlias
 
 from koa.core import STATUS_PHRASES, Context, Next
+from koa.core.statuses import EMPTY_STATUSES as _EMPTY_STATUSES
 
 from .colors import COLORED, PLAIN, Formats, color_wanted, status_class
 from .formatting import (
@@ -34,7 +35,6 @@ Transporter: TypeAlias = Callable[[str, LogArgs], object]
 
 LoggerMiddleware: TypeAlias = Callable[[Context[Any], Next], Awaitable[None]]
 
-_EMPTY_STATUSES = frozenset((204, 205, 304))
 _perf_counter_ns = time.perf_counter_ns
 
 
@@ -185,18 +185,16 @@ def _middleware(formats: Formats, emit: Emit) -> LoggerMiddleware:
             if status in _EMPTY_STATUSES:
                 length = ""
             else:
-                res = response.res
-                if res is not None and res.prepared:
+                if response.header_sent:
                     # What went out: the Content-Length sent, else (streamed) the body bytes.
-                    size = res.content_length
+                    size = _sent_length(ctx)
                     if size is None:
                         size = response.bytes_sent
                         if not cut and ctx.respond:
                             # A stream that failed after its first bytes: the connection was
                             # cut under it (a complete response leaves it open until now).
                             # Not for responses the app wrote itself (a WebSocket ends closed).
-                            transport = ctx.req.transport
-                            cut = transport is None or transport.is_closing()
+                            cut = response.conn.closed
                 else:
                     size = response.length
                 length = (
@@ -218,3 +216,11 @@ def _middleware(formats: Formats, emit: Emit) -> LoggerMiddleware:
         ctx.on_finished(finished)
 
     return log_request
+
+
+def _sent_length(ctx: Context[Any]) -> int | None:
+    """The Content-Length of the response sent (the app's own, for ``ctx.respond = False``)."""
+    own = ctx.response.res
+    headers = own.headers if own is not None and not ctx.respond else ctx.response.headers
+    value = headers.get("Content-Length")
+    return int(value) if value is not None and value.isdigit() else None

@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import unquote_to_bytes
 
 from koa.core import ComposedMiddleware, Middleware, Next, compose
+from koa.core.compose import DONE
+from koa.core.urls import decode_uri_component
 
 from .path import Flat, Text, Token, alternatives, build_url, param_names, to_regex
 
 __all__ = ["Layer", "ParamHandler", "decode_param"]
 
 ParamFn = Callable[[str, Any, Next], "Awaitable[None] | None"]
-_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def decode_param(raw: str) -> str:
     """``decodeURIComponent``, keeping the raw text when the escapes are malformed."""
     if "%" not in raw:
         return raw
-    if _BAD_ESCAPE.search(raw):
-        return raw
     try:
-        return unquote_to_bytes(raw).decode("utf-8")
-    except UnicodeDecodeError:
+        return decode_uri_component(raw)
+    except ValueError:
         return raw
 
 
@@ -65,21 +63,8 @@ class _ParamMiddleware:
         return f"<param {self.handler.name!r} {self.handler.fn!r}>"
 
 
-class _Finished:
-    """The awaitable a plain-function middleware stands for: already done."""
-
-    __slots__ = ()
-
-    def __await__(self) -> Generator[Any, None, None]:
-        return
-        yield
-
-
-_FINISHED = _Finished()
-
-
 def _nothing_downstream() -> Awaitable[None]:
-    return _FINISHED
+    return DONE
 
 
 class _Single:
@@ -92,7 +77,7 @@ class _Single:
 
     def __call__(self, ctx: Any, next: Next | None = None, /) -> Awaitable[None]:
         result = self.fn(ctx, next or _nothing_downstream)
-        return _FINISHED if result is None else result
+        return DONE if result is None else result
 
 
 class Layer:

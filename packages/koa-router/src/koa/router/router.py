@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal, TypeAlias, TypeVar, overload
 
 from koa.core import ComposedMiddleware, HttpError, Middleware, Next, compose
+from koa.core.compose import DONE
 
 from .layer import Layer, ParamFn, ParamHandler, decode_param
 from .matcher import Hit, RouteIndex
@@ -153,22 +154,11 @@ class _Chain:
             return layer.composed(ctx, self.run)
         # One middleware: called directly, without a composed onion of its own.
         result = fn(ctx, self.run)
-        return _DONE if result is None else result
-
-
-class _Done:
-    __slots__ = ()
-
-    def __await__(self) -> Any:
-        return
-        yield
-
-
-_DONE = _Done()
+        return DONE if result is None else result
 
 
 def _no_next() -> Awaitable[None]:
-    return _DONE
+    return DONE
 
 
 class RouterMiddleware:
@@ -267,7 +257,7 @@ class RouterMiddleware:
             return layer.composed(ctx, next)
         # One middleware: called directly, without a composed onion of its own.
         result = fn(ctx, next)
-        return _DONE if result is None else result
+        return DONE if result is None else result
 
     def __repr__(self) -> str:
         return f"<routes of {self.router!r}>"

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import os.path
 import re
-from urllib.parse import unquote_to_bytes
 
 from koa.core import HttpError
+from koa.core.urls import decode_uri_component
 
-_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _WINDOWS_ABSOLUTE = re.compile(r"^(?:[A-Za-z]:[\\/]|[\\/])")
 _UP_SEGMENT = re.compile(r"(?:^|[\\/])\.\.(?:[\\/]|$)")
 
@@ -24,11 +23,9 @@ def decode(path: str) -> str:
     """Percent-decode ``path`` as JavaScript's ``decodeURIComponent`` does, or raise 400."""
     if "%" not in path:
         return path
-    if _BAD_ESCAPE.search(path):
-        raise HttpError(400, "failed to decode")
     try:
-        return unquote_to_bytes(path).decode("utf-8")
-    except UnicodeDecodeError:
+        return decode_uri_component(path)
+    except ValueError:
         raise HttpError(400, "failed to decode") from None
 
 

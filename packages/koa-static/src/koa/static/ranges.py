@@ -1,4 +1,4 @@
-"""Decide what a ``Range`` request gets (RFC 9110 §14), before aiohttp sends the file.
+"""Decide what a ``Range`` request gets (RFC 9110 §14), before the connection sends the file.
 
 aiohttp's ``FileResponse`` reads one ``bytes=a-b`` range and answers anything else (several
 ranges, a reversed range, an unknown unit) with 416, and it checks ``If-Range`` only as a date,

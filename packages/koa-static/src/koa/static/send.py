@@ -77,7 +77,7 @@ async def send_with(ctx: Context[Any], path: str, opts: SendOptions) -> Path | N
     file = resolve(opts.root, path, opts.index)
     if not opts.hidden and is_hidden(opts.root, file):
         return None
-    precompressed_only = (opts.gzip or opts.brotli) and "Accept-Encoding" in ctx.req.headers
+    precompressed_only = (opts.gzip or opts.brotli) and "Accept-Encoding" in ctx.headers
     found = await asyncio.get_running_loop().run_in_executor(
         None, locate, opts, file, precompressed_only
     )
@@ -100,7 +100,7 @@ def send_found(ctx: Context[Any], found: Found, opts: SendOptions) -> Path:
     if found.br is not None or found.gz is not None:
         offers = _OFFERS[found.br is not None, found.gz is not None]
         # Several Accept-Encoding lines are one list, as node joins them.
-        best = choose(", ".join(ctx.req.headers.getall("Accept-Encoding", ())), offers)
+        best = choose(", ".join(ctx.headers.getall("Accept-Encoding", ())), offers)
         if best == "br" and found.br is not None:
             encoding, path, st = "br", path + ".br", found.br
         elif best == "gzip" and found.gz is not None:
@@ -131,7 +131,7 @@ def send_found(ctx: Context[Any], found: Found, opts: SendOptions) -> Path:
         if encoding is not None and "Content-Type" not in headers:
             headers["Content-Type"] = "application/octet-stream"
 
-    range_header = ctx.req.headers.get("Range")
+    range_header = ctx.headers.get("Range")
     if range_header is not None:
         _plan_range(ctx, range_header, headers["ETag"], st)
 
@@ -140,29 +140,23 @@ def send_found(ctx: Context[Any], found: Found, opts: SendOptions) -> Path:
 
 
 def _plan_range(ctx: Context[Any], header: str, etag: str, st: os.stat_result) -> None:
-    req = ctx.req
-    size = st.st_size
     plan: ranges.Plan = ranges.FULL
-    if req.method in ("GET", "HEAD") and ranges.if_range_holds(
-        req.headers.get("If-Range"), etag, math.ceil(st.st_mtime)
+    if ctx.method in ("GET", "HEAD") and ranges.if_range_holds(
+        ctx.headers.get("If-Range"), etag, math.ceil(st.st_mtime)
     ):
-        plan = ranges.plan(header, size)
-    # aiohttp's FileResponse reads the range from the request's cached ``http_range`` and
-    # ``if_range`` properties; filling that cache hands it our decision: the whole file
-    # (an empty slice), one range, or a start at the end of the file, which it answers
-    # with 416 and ``Content-Range: bytes */size`` (after its 304/412 checks, as RFC 9110
-    # orders them).
+        plan = ranges.plan(header, st.st_size)
+    # The connection sends the file with this decision (answering 304/412 first, as RFC 9110
+    # 13.2.2 orders them): the whole file, one range (206), or 416 with
+    # ``Content-Range: bytes */size``.
+    response = ctx.response
     if plan == ranges.FULL:
-        chosen = slice(None, None, 1)
+        response.file_range = "whole"
     elif plan == ranges.UNSATISFIABLE:
-        chosen = slice(size, None, 1)
-        ctx.response.headers.popall("Content-Length", None)  # a 416 has no body
+        response.file_range = "unsatisfiable"
+        response.headers.popall("Content-Length", None)  # a 416 has no body
     else:
         assert isinstance(plan, tuple)
-        chosen = slice(plan[0], plan[1] + 1, 1)
-    cache = req._cache
-    cache["http_range"] = chosen
-    cache["if_range"] = None
+        response.file_range = plan
 
 
 def _redirect_to_directory(ctx: Context[Any]) -> None:

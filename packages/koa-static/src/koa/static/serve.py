@@ -71,7 +71,7 @@ def serve(
     if not defer:
 
         async def serve_static(ctx: Context[Any], next: Next) -> None:
-            method = ctx.req.method
+            method = ctx.method
             if (method == "GET" or method == "HEAD") and await try_send(ctx):
                 return
             await next()
@@ -80,7 +80,7 @@ def serve(
 
     async def serve_static_deferred(ctx: Context[Any], next: Next) -> None:
         await next()
-        method = ctx.req.method
+        method = ctx.method
         if method != "GET" and method != "HEAD":
             return
         if ctx.body is not None or ctx.status != 404:
@@ -105,7 +105,7 @@ def _navigates(ctx: Context[Any]) -> bool:
     """A browser navigation: wants HTML and asks for a path without a file extension."""
     path = ctx.path
     last = path[path.rfind("/") + 1 :]
-    return "." not in last and "text/html" in ctx.req.headers.get("Accept", "")
+    return "." not in last and "text/html" in ctx.headers.get("Accept", "")
 
 
 async def _send_fallback(ctx: Context[Any], path: str, opts: SendOptions) -> bool:

@@ -1,0 +1,127 @@
+"""Size limits at their boundaries, for chunked and gzip bodies, and a 413 that keeps
+the connection when it can."""
+
+from __future__ import annotations
+
+import gzip
+from typing import Any
+
+import pytest
+from koa.bodyparser import bodyparser
+from koa.core import Context, Koa, Next
+from koa.core.testing import TestClient
+
+JSON = "application/json"
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+ALL = ("json", "form", "text", "xml")
+
+
+def echo_app(**options: Any) -> Koa:
+    app = Koa(silent=True)
+    app.use(bodyparser(**options))
+
+    async def echo(ctx: Context, next: Next) -> None:
+        body = ctx.request.body
+        ctx.body = {"has": body is not None, "body": body, "raw": ctx.request.raw_body}
+
+    app.use(echo)
+    return app
+
+
+def request(
+    body: bytes,
+    content_type: str | None,
+    *,
+    method: str = "POST",
+    headers: bytes = b"",
+    chunks: list[bytes] | None = None,
+) -> bytes:
+    head = f"{method} / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n".encode() + headers
+    if content_type is not None:
+        head += f"Content-Type: {content_type}\r\n".encode()
+    if chunks is not None:
+        head += b"Transfer-Encoding: chunked\r\n\r\n"
+        for chunk in chunks:
+            head += b"%x\r\n%s\r\n" % (len(chunk), chunk)
+        return head + b"0\r\n\r\n"
+    return head + b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+async def send(app: Koa, raw: bytes) -> tuple[int, bytes]:
+    async with TestClient(app) as client:
+        answer = await client.raw(raw)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), body
+
+
+LIMITED = {"enable_types": ALL, "json_limit": 100, "form_limit": 50, "text_limit": 20}
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "status"),
+    [
+        (JSON, b'{"a":"' + b"x" * 92 + b'"}', 200),
+        (JSON, b'{"a":"' + b"x" * 93 + b'"}', 413),
+        (FORM, b"a=" + b"x" * 48, 200),
+        (FORM, b"a=" + b"x" * 49, 413),
+        ("text/plain", b"x" * 20, 200),
+        ("text/plain", b"x" * 21, 413),
+        # xml has text's limit.
+        ("application/xml", b"x" * 20, 200),
+        ("application/xml", b"x" * 21, 413),
+        # Limits count bytes, not characters.
+        ("text/plain", "é".encode() * 10, 200),
+        ("text/plain", "é".encode() * 10 + b"x", 413),
+        # A type that is not parsed is not limited.
+        ("text/html", b"x" * 500, 200),
+    ],
+)
+async def test_limits_at_their_exact_boundary(content_type: str, body: bytes, status: int) -> None:
+    got, answer = await send(echo_app(**LIMITED), request(body, content_type))
+    assert got == status
+    if status == 413:
+        assert answer == b"request entity too large"
+
+
+@pytest.mark.parametrize(
+    ("chunks", "status"),
+    [
+        ([b'{"a":', b'"' + b"x" * 50 + b'"}'], 200),
+        ([b'{"a":', b'"' + b"x" * 150 + b'"}'], 413),
+        ([b'{"a":"' + b"x" * 92 + b'"}', b" "], 413),
+    ],
+)
+async def test_chunked_bodies_meet_the_same_limit(chunks: list[bytes], status: int) -> None:
+    got, _ = await send(echo_app(**LIMITED), request(b"", JSON, chunks=chunks))
+    assert got == status
+
+
+@pytest.mark.parametrize(("size", "status"), [(92, 200), (93, 413)])
+async def test_the_limit_of_a_gzip_body_is_on_its_decoded_size(size: int, status: int) -> None:
+    body = gzip.compress(b'{"a":"' + b"x" * size + b'"}')
+    raw = request(body, JSON, headers=b"Content-Encoding: gzip\r\n")
+    got, _ = await send(echo_app(**LIMITED), raw)
+    assert got == status
+
+
+@pytest.mark.parametrize(("size", "status"), [(57344, 200), (57345, 413)])
+async def test_the_default_form_limit_is_56kb(size: int, status: int) -> None:
+    got, _ = await send(echo_app(), request(b"a=" + b"x" * (size - 2), FORM))
+    assert got == status
+
+
+async def test_a_413_for_a_body_already_received_keeps_the_connection() -> None:
+    # As Node: the small body was dropped, and the pipelined request is answered.
+    over = request(b'{"a":"' + b"x" * 200 + b'"}', JSON).replace(b"Connection: close\r\n", b"")
+    raw = over + request(b"[3]", JSON)
+    async with TestClient(echo_app(json_limit=100)) as client:
+        answer = await client.raw(raw)
+    first, _, second = answer.partition(b"request entity too large")
+    assert first.startswith(b"HTTP/1.1 413 Payload Too Large\r\n")
+    assert b"Connection: close" not in first
+    assert second.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert second.endswith(b'{"has":true,"body":[3],"raw":"[3]"}')

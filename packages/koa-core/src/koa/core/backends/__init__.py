@@ -1,0 +1,1 @@
+"""Implementations of ``koa.core.connection.Connection``, one module per HTTP server."""

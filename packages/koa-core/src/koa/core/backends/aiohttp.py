@@ -1,0 +1,679 @@
+"""koa-core on aiohttp's low-level HTTP server: the ``Connection`` of one aiohttp request, the
+request handler aiohttp calls, and the server classes ``koa.core.server`` runs.
+
+Every use of an aiohttp name that is not public API is in this module, listed in
+``PRIVATE_NAMES`` with the reason; ``test_core_aiohttp_backend.py`` checks each one against the
+installed aiohttp, so a release that drops one fails a test that names it, not a request.
+Nothing here knows Koa's rules (status phrases aside): ``respond`` decides what to send, this
+module frames it as HTTP/1.x the way Node does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+from collections.abc import Awaitable, Callable
+from os import PathLike
+from stat import S_ISREG
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import HttpVersion11, web
+from aiohttp.abc import AbstractStreamWriter
+from aiohttp.helpers import rfc822_formatted_time
+from aiohttp.http_exceptions import HttpProcessingError, LineTooLong
+from aiohttp.http_parser import RawRequestMessage
+from aiohttp.streams import EMPTY_PAYLOAD, StreamReader
+from aiohttp.web_protocol import RequestHandler
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from ..connection import BodyError, ByteRange, content_length
+from ..statuses import STATUS_PHRASES
+
+if TYPE_CHECKING:
+    from ..application import Koa
+    from ..compose import ComposedMiddleware
+
+
+__all__ = ["PRIVATE_NAMES", "AiohttpConnection", "KoaResponse", "Server", "request_handler"]
+
+#: Each aiohttp name this module reads or overrides that is not public API: ``(owner, name)``
+#: -> why. ``owner`` is the class whose instances (or which itself) must have ``name``.
+PRIVATE_NAMES: dict[tuple[str, str], str] = {
+    ("StreamResponse", "_prepare_headers"): (
+        "overridden: no default Content-Type or Server header, Connection: close when an"
+        " HTTP/1.0 body is close-delimited"
+    ),
+    ("StreamResponse", "_write_headers"): (
+        "overridden: Node's HTTP/1.1 status line for every HTTP/1.x request (RFC 9110 6.2)"
+    ),
+    ("StreamResponse", "_headers"): (
+        "the response shares the context's header dict (no copy per request); read in the"
+        " header fix-ups"
+    ),
+    ("StreamResponse", "_req"): "the request's version, in the HTTP/1.0 close rule",
+    ("StreamResponse", "_keep_alive"): "read and cleared for a close-delimited HTTP/1.0 body",
+    ("StreamResponse", "_status"): "the status line; FileResponse sets 206/304/412/416 on it",
+    ("StreamResponse", "_reason"): "Koa's phrase for the statuses FileResponse picks",
+    ("StreamResponse", "_payload_writer"): "where the status line and headers are written",
+    ("StreamResponse", "_must_be_empty_body"): "no body for HEAD, 1xx, 204, 304 (optional)",
+    ("StreamResponse", "_send_headers_immediately"): "flush the headers at once (optional)",
+    ("FileResponse", "_path"): "the file to stat, in the no-precompressed-sibling override",
+    ("FileResponse", "_make_response"): (
+        "overridden: a missing or unreadable file raises, so Koa's error path answers"
+        " (aiohttp would send a bare 404/403 of its own)"
+    ),
+    ("FileResponse", "_get_file_path_stat_encoding"): (
+        "overridden: send exactly the file asked for, no .gz/.br sibling"
+    ),
+    ("BaseRequest", "_cache"): (
+        "send_file's byte range: FileResponse reads the range from the request's cached"
+        " http_range/if_range, so filling the cache hands it the app's Range decision"
+    ),
+    ("BaseRequest", "_message"): "rewritten to HTTP/1.1 to answer an unparsable request",
+    ("RequestHandler", "_waiter"): "half-close: is the connection idle between requests?",
+    ("RequestHandler", "_upgraded"): "half-close: is the connection a WebSocket now?",
+    ("RequestHandler", "_messages"): "half-close: are pipelined requests waiting?",
+    ("RequestHandler", "_request_count"): "half-close: was anything asked at all?",
+    ("RequestHandler", "_parser"): "half-close: flush the parser on FIN (feed_eof)",
+    ("RequestHandler", "_current_request"): "half-close: is a response under way?",
+    ("RequestHandler", "_close"): "half-close: close after the last pipelined answer",
+    ("Server", "_loop"): "build the connection handler with the server's own loop",
+    ("Server", "_kwargs"): "build the connection handler with the server's own options",
+}
+
+# What aiohttp's writer refuses in a status line or header (RFC 9110 5.5, RFC 9112 4).
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+def check_headers(headers: CIMultiDict[str], reason: str) -> None:
+    """``ValueError`` where aiohttp would refuse the headers once it has started a response.
+
+    The context refuses these already; this catches headers assigned to
+    ``ctx.response.headers`` directly, before the status line goes out.
+    """
+    # One search over everything (tab, allowed, as the separator); the culprit only on failure.
+    if _FORBIDDEN.search("\t".join((reason, *headers.keys(), *headers.values()))) is None:
+        return
+    if _FORBIDDEN.search(reason):
+        raise ValueError(f"status message has a control character: {reason!r}")
+    for name, value in headers.items():
+        if _FORBIDDEN.search(value) or _FORBIDDEN.search(name):
+            raise ValueError(f"header {name!r} has a control character: {value!r}")
+
+
+class _KoaHeaders:
+    """Header fix-ups aiohttp would otherwise make: no default Content-Type, no Server, and
+    Node's ``HTTP/1.1`` status line (with ``Connection: close``) for HTTP/1.0 clients."""
+
+    async def _prepare_headers(self) -> None:
+        headers: CIMultiDict[str] = self._headers  # type: ignore[attr-defined]
+        had_type = "Content-Type" in headers
+        await super()._prepare_headers()  # type: ignore[misc]
+        if not had_type:
+            headers.popall("Content-Type", None)
+        headers.popall("Server", None)
+        request = self._req  # type: ignore[attr-defined]
+        if (
+            request.version < (1, 1)
+            and "Content-Length" not in headers
+            and not getattr(self, "_must_be_empty_body", False)
+        ):
+            # A close-delimited body (HTTP/1.0 cannot chunk): aiohttp drops keep-alive for the
+            # headers only, and would keep the connection the client waits to see closed.
+            setattr(self, "_keep_alive", False)  # noqa: B010 - aiohttp's own attribute
+        if not getattr(self, "_keep_alive", True) and "Connection" not in headers:
+            headers["Connection"] = "close"  # aiohttp leaves it implied for HTTP/1.0
+
+    async def _write_headers(self) -> None:
+        # aiohttp echoes the request's version; Node answers every HTTP/1.x request as 1.1
+        # (RFC 9110 6.2: the highest version the server conforms to).
+        status_line = f"HTTP/1.1 {self._status} {self._reason}"  # type: ignore[attr-defined]
+        writer = self._payload_writer  # type: ignore[attr-defined]
+        await writer.write_headers(status_line, self._headers)  # type: ignore[attr-defined]
+        if getattr(self, "_send_headers_immediately", False):
+            writer.send_headers()
+
+
+class KoaResponse(_KoaHeaders, web.Response):
+    """``web.Response`` that sends exactly the headers given (server-level answers)."""
+
+
+class _StreamResponse(_KoaHeaders, web.StreamResponse):
+    """``web.StreamResponse`` that sends exactly the headers given, counting body bytes."""
+
+    #: Body bytes handed to the connection, without chunk framing.
+    body_bytes = 0
+
+    async def write(self, data: bytes | bytearray | memoryview) -> None:
+        await super().write(data)
+        self.body_bytes += len(data) if isinstance(data, bytes) else memoryview(data).nbytes
+
+
+class _FileError(Exception):
+    """The file could not be opened (raised before anything is sent; the cause says why)."""
+
+
+# Statuses aiohttp's FileResponse picks on its own (Range and conditional requests).
+_FILE_STATUSES = frozenset({206, 304, 412, 416})
+
+
+class _FileResponse(_KoaHeaders, web.FileResponse):
+    """``web.FileResponse`` (sendfile, Range, conditional requests) with the headers given."""
+
+    _kept: tuple[tuple[str, str], ...] = ()
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        # ``send_file`` has sent the file already; aiohttp prepares what the handler returns
+        # once more, and FileResponse would then send it again.
+        if self.prepared:
+            return self._payload_writer
+        # aiohttp writes ETag and Last-Modified from the file's stat; values the app set
+        # are kept instead.
+        headers = self._headers
+        self._kept = tuple((k, headers[k]) for k in ("ETag", "Last-Modified") if k in headers)
+        return await super().prepare(request)
+
+    async def _prepare_headers(self) -> None:
+        headers = self._headers
+        for field, value in self._kept:
+            headers[field] = value
+        status = self._status
+        if status == 304:  # aiohttp's answer to a conditional GET: no body headers
+            headers.popall("Content-Type", None)
+        if status in _FILE_STATUSES:  # set by aiohttp with its own phrase (416 differs)
+            self._reason = STATUS_PHRASES[status]
+        await super()._prepare_headers()
+
+    def _make_response(self, request: web.BaseRequest, accept_encoding: str) -> Any:
+        # aiohttp answers a missing or unreadable file with a bare 404/403 of its own; raise
+        # instead, so the app's error path answers (and ``app.on("error")`` hears of it).
+        try:
+            result = super()._make_response(request, accept_encoding)
+        except OSError as err:
+            raise _FileError(str(err)) from err
+        if getattr(result[0], "name", None) == "NOT_ACCEPTABLE":  # a directory, a FIFO, ...
+            raise _FileError("not a regular file") from PermissionError(str(self._path))
+        return result
+
+    def _get_file_path_stat_encoding(self, accept_encoding: str) -> Any:
+        # Send exactly the file given: aiohttp alone would swap in a ``.br``/``.gz`` sibling
+        # whenever Accept-Encoding merely contains the word (even ``gzip;q=0``).
+        st = self._path.stat()
+        return (self._path if S_ISREG(st.st_mode) else None), st, None
+
+
+class _Written:
+    """What aiohttp gets back for a response ``send`` wrote itself: prepared and finished.
+
+    Building a ``web.Response`` costs more than the rest of a hello-world request, so bodies
+    of known length are written straight to the connection's writer, with the framing rules
+    aiohttp applies. aiohttp only reads ``keep_alive`` from it and calls ``prepare`` and
+    ``write_eof``, which have nothing left to do.
+    """
+
+    __slots__ = ("headers", "keep_alive", "reason", "status")
+
+    prepared = True
+    body_length = 0
+
+    def __init__(
+        self, status: int, reason: str, headers: CIMultiDict[str], keep_alive: bool
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.keep_alive = keep_alive
+
+    @property
+    def content_length(self) -> int | None:
+        return content_length(self.headers)
+
+    async def prepare(self, request: web.BaseRequest) -> None:
+        return None
+
+    async def write_eof(self, data: bytes = b"") -> None:
+        return None
+
+    def force_close(self) -> None:
+        self.keep_alive = False
+
+
+class AiohttpConnection:
+    """``Connection`` over one aiohttp ``BaseRequest`` (``native``)."""
+
+    __slots__ = (
+        "_continued",
+        "_result",
+        "_sent",
+        "header_sent",
+        "headers",
+        "method",
+        "native",
+        "status",
+        "target",
+    )
+
+    def __init__(self, req: web.BaseRequest) -> None:
+        self.native = req
+        self.headers: CIMultiDictProxy[str] = req.headers
+        self.method: str = req.method
+        self.target: str = req.raw_path
+        self.header_sent = False
+        #: The status sent (``send_file`` may answer 206, 304, 412 or 416).
+        self.status = 0
+        self._sent = 0
+        self._continued = False
+        # What aiohttp gets back: ``_Written``, or the aiohttp response that was sent.
+        self._result: Any = None
+
+    @property
+    def result(self) -> web.StreamResponse:
+        """The response object to hand aiohttp once the app is done."""
+        result = self._result
+        if result is None:
+            # Nothing was sent (the connection was cut): aiohttp gets an empty response it
+            # cannot write any more.
+            return web.Response()
+        return result  # type: ignore[no-any-return]
+
+    # -- request ---------------------------------------------------------------------------
+
+    @property
+    def version(self) -> tuple[int, int]:
+        return self.native.version
+
+    @property
+    def scheme(self) -> str:
+        return self.native.scheme
+
+    @property
+    def remote(self) -> str | None:
+        return self.native.remote
+
+    @property
+    def body_done(self) -> bool:
+        return self.native.content.is_eof()
+
+    @property
+    def content_decoded(self) -> bool:
+        # aiohttp inflates gzip, deflate and br itself (bounded, with flow control) and then
+        # keeps a count of the compressed bytes (None when it did not decode).
+        return getattr(self.native.content, "total_compressed_bytes", None) is not None
+
+    async def send_continue(self) -> None:
+        if self._continued:
+            return
+        self._continued = True
+        req = self.native
+        if (
+            req.version == HttpVersion11
+            and not req.content.is_eof()
+            and req.headers.get("Expect", "").lower() == "100-continue"
+        ):
+            # Straight to the transport, not through the response writer: an interim
+            # response is not the response, and the writer would count it as started.
+            transport = req.transport
+            if transport is not None and not transport.is_closing():
+                transport.write(_CONTINUE)
+
+    async def read(self, timeout: float | None = None) -> bytes:
+        content = self.native.content
+        if not self._continued:
+            await self.send_continue()
+        try:
+            chunk = content.read_nowait(-1)
+            if chunk or content.is_eof():
+                return chunk
+            if timeout is None:
+                return await content.readany()
+            return await asyncio.wait_for(content.readany(), timeout)
+        except (web.RequestPayloadError, HttpProcessingError) as exc:
+            raise BodyError(str(exc)) from exc
+
+    # -- response --------------------------------------------------------------------------
+
+    @property
+    def bytes_sent(self) -> int:
+        res = self._result
+        if res is None or not res.prepared:
+            return self._sent
+        counted: int | None = getattr(res, "body_bytes", None)
+        if counted is not None:  # streamed: counted as written
+            return counted
+        if type(res) is _Written:
+            return self._sent
+        # A file (or the app's own response) goes out whole with write_eof; aiohttp's
+        # body_length counts the headers too, so it only tells whether that happened.
+        if not res.body_length or self.method == "HEAD":
+            return 0
+        return res.content_length or 0
+
+    @property
+    def writable(self) -> bool:
+        req = self.native
+        transport = req.transport
+        return (
+            transport is not None
+            and not transport.is_closing()
+            and not getattr(req.protocol, "peer_done", False)
+        )
+
+    @property
+    def closed(self) -> bool:
+        transport = self.native.transport
+        return transport is None or transport.is_closing()
+
+    async def send(
+        self,
+        status: int,
+        reason: str,
+        headers: CIMultiDict[str],
+        body: bytes | None,
+        *,
+        close: bool = False,
+    ) -> None:
+        req = self.native
+        method = self.method
+        # HTTP's rules, as aiohttp applies them: no body for HEAD, 1xx, 204 and 304
+        # (RFC 9110 6.4.1); a length unless one is implied.
+        no_body = status < 200 or status == 204 or status == 304 or method == "HEAD"
+        if body and "Transfer-Encoding" in headers and not no_body:
+            await self._send_chunked(status, reason, headers, body)
+            return
+        if "Content-Length" not in headers:
+            size = len(body) if body else 0
+            if size or (status != 304 and method != "HEAD"):
+                headers["Content-Length"] = str(size)
+        if status < 200 or status == 204 or status == 304:
+            headers.popall("Content-Length", None)
+        if no_body:
+            headers.popall("Transfer-Encoding", None)
+            body = None
+        if "Date" not in headers:
+            headers["Date"] = rfc822_formatted_time()
+        keep_alive = req.keep_alive and not close
+        connection = headers.get("Connection")
+        if connection is None:
+            if not keep_alive:
+                headers["Connection"] = "close"
+            elif req.version[1] == 0:  # HTTP/1.1 keeps the connection without saying so
+                headers["Connection"] = "keep-alive"
+        elif connection.lower() == "close":
+            keep_alive = False
+        writer = req.writer
+        # Node's status line is HTTP/1.1 for HTTP/1.0 clients too (RFC 9110 6.2). The writer
+        # refuses a control character in a header (ValueError) before anything goes out.
+        await writer.write_headers(f"HTTP/1.1 {status} {reason}", headers)
+        self._result = _Written(status, reason, headers, keep_alive)
+        self.header_sent = True
+        self.status = status
+        if body:
+            self._sent = len(body)
+        try:
+            await writer.write_eof(body or b"")
+        except ConnectionError:
+            self._sent = 0
+            raise
+
+    async def _send_chunked(
+        self, status: int, reason: str, headers: CIMultiDict[str], body: bytes
+    ) -> None:
+        # A body of known length under a Transfer-Encoding the app set: sent chunked
+        # (close-delimited to HTTP/1.0) by aiohttp, without the Content-Length that
+        # RFC 9112 6.2 forbids beside it.
+        headers.popall("Content-Length", None)
+        headers.popall("Transfer-Encoding", None)
+        await self.start(status, reason, headers)
+        await self.write(body)
+        res = self._result
+        await res.write_eof()
+
+    async def start(self, status: int, reason: str, headers: CIMultiDict[str]) -> None:
+        check_headers(headers, reason)
+        res = _StreamResponse(status=status, reason=reason)
+        res._headers = headers  # shared: later changes are ignored, see ``header_sent``
+        self._result = res
+        self.header_sent = True
+        self.status = status
+        await res.prepare(self.native)
+
+    async def write(self, data: bytes) -> None:
+        await self._result.write(data)
+
+    async def end(self) -> None:
+        res = self._result
+        # A streamed response that fell short of its Content-Length closes the connection
+        # instead, or the client would wait for bytes that never come.
+        declared = res.content_length
+        status = res.status
+        if (
+            declared is not None
+            and getattr(res, "body_bytes", 0) < declared
+            and self.method != "HEAD"
+            and status >= 200
+            and status not in (204, 205, 304)
+        ):
+            self.abort()
+        else:
+            await res.write_eof()
+
+    async def send_file(
+        self,
+        status: int,
+        reason: str,
+        headers: CIMultiDict[str],
+        path: PathLike[str],
+        byte_range: ByteRange = None,
+    ) -> None:
+        req = self.native
+        if byte_range is not None:
+            # FileResponse reads the range from the request's cached ``http_range`` and
+            # ``if_range``: filling that cache hands it the app's decision. The whole file is
+            # an empty slice; an unsatisfiable range starts at the end of the file, which it
+            # answers with 416 and ``Content-Range: bytes */size`` (after its 304/412 checks,
+            # as RFC 9110 13.2.2 orders them).
+            if byte_range == "whole":
+                chosen = slice(None, None, 1)
+            elif byte_range == "unsatisfiable":
+                size = await asyncio.get_running_loop().run_in_executor(None, _size, path)
+                chosen = slice(size, None, 1)
+            else:
+                assert isinstance(byte_range, tuple)
+                chosen = slice(byte_range[0], byte_range[1] + 1, 1)
+            cache = req._cache
+            cache["http_range"] = chosen
+            cache["if_range"] = None
+        res = _FileResponse(path, status=status, reason=reason)
+        res._headers = headers
+        try:
+            await res.prepare(req)
+        except _FileError as err:
+            cause = err.__cause__
+            raise cause if isinstance(cause, OSError) else err from None
+        self._result = res
+        self.header_sent = True
+        self.status = res.status
+        await res.write_eof()
+
+    def abort(self) -> None:
+        transport = self.native.transport
+        if transport is not None:
+            transport.close()
+
+    def hand_over(self, response: Any) -> None:
+        self._result = response
+
+
+def _size(path: PathLike[str]) -> int:
+    return os.stat(path).st_size
+
+
+def request_handler(
+    app: Koa[Any], fn: ComposedMiddleware[Any]
+) -> Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]:
+    """The handler aiohttp's server calls: each request through ``app.handle(conn, fn)``."""
+    handle = app.handle
+
+    async def handler(req: web.BaseRequest) -> web.StreamResponse:
+        conn = AiohttpConnection(req)
+        await handle(conn, fn)
+        result = conn._result
+        return result if result is not None else web.Response()
+
+    return handler
+
+
+# -- server glue -----------------------------------------------------------------------------
+
+
+class _RequestHandler(RequestHandler):
+    """aiohttp's connection handler, answering what it cannot parse the way Koa answers.
+
+    aiohttp's own reply to a malformed request echoes the offending bytes, names the server
+    and, in debug mode, can carry a traceback; it also logs every bad request at ERROR. Here
+    a bad request gets the bare status phrase, and client errors are logged at DEBUG only
+    (anyone can send them, so they must not flood the logs).
+    """
+
+    peer_done = False
+    """The client shut its sending side while requests were still to answer."""
+
+    def handle_error(
+        self,
+        request: web.BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        if status < 500:
+            self.logger.debug("Bad request from %s: %s", request.remote, exc)
+        else:
+            self.log_exception("Error handling request from %s", request.remote, exc_info=exc)
+        if request.writer.output_size > 0:
+            raise ConnectionError("response already started: cannot send an error response")
+        if isinstance(exc, LineTooLong):
+            status = 431  # Node's answer to a request line or header over its limit
+        if status < 500 and request.version < HttpVersion11:
+            # The request line did not parse, so aiohttp assumed HTTP/1.0; Node answers 1.1.
+            with contextlib.suppress(AttributeError):
+                request._message = request._message._replace(version=HttpVersion11)
+        text = STATUS_PHRASES.get(status) or "Bad Request"
+        res = KoaResponse(
+            status=status,
+            body=text.encode(),
+            headers={"Content-Type": "text/plain; charset=utf-8"},
+        )
+        res.force_close()
+        return res
+
+    def eof_received(self) -> bool:  # type: ignore[override]  # asyncio allows a bool
+        """The client shut its sending side (``shutdown(SHUT_WR)``, ``printf ... | nc -N``).
+
+        Requests it sent in full are still answered, then the connection closes. aiohttp
+        closes at once, which loses those responses: the client reads nothing at all. An idle
+        or upgraded connection, a request whose body was cut short and a response already
+        under way close at once, as before (a streaming body notices the client left).
+
+        The FIN does not say whether the client still reads, so from then on ``ctx.writable``
+        is False (as in Koa once Node has seen the FIN): a stream body is not started, but a
+        body in memory, a file and an error response are still sent.
+        """
+        waiter = self._waiter
+        if self._upgraded or not (self._messages or self._request_count):
+            return False  # nothing was asked, or the connection is a WebSocket now
+        if not self._messages and waiter is not None and not waiter.done():
+            return False  # idle between requests
+        try:
+            # Raises when the last request's body is incomplete (it may already be handled).
+            if self._parser is not None:
+                self._parser.feed_eof()
+        except Exception:
+            return False
+        request = self._current_request
+        if request is not None and request.writer.output_size:
+            return False
+        self.peer_done = True  # ``ctx.writable`` turns False, as in Koa
+        if self._messages:
+            # Pipelined requests wait their turn: close once the last has been answered.
+            self.finish_response = self._finish_then_close  # type: ignore[method-assign]
+        else:
+            self._close = True
+        return True
+
+    async def _finish_then_close(
+        self, request: web.BaseRequest, resp: web.StreamResponse, start_time: float | None
+    ) -> tuple[web.StreamResponse, bool]:
+        result = await super().finish_response(request, resp, start_time)
+        if not self._messages:
+            self._close = True
+        return result
+
+
+class Server(web.Server):
+    """aiohttp's low-level server with Koa's answers to unparsable requests, and Node's
+    ``requestTimeout``: a request body still incomplete ``request_timeout`` seconds after its
+    head arrived gets ``408 Request Timeout`` and the connection closes (aiohttp waits for
+    it forever, so a stalled upload would hold its handler and its socket). ``None`` or 0
+    turns it off, as does a ``request_factory`` of your own."""
+
+    def __init__(
+        self, handler: Any, *, request_timeout: float | None = 300.0, **kwargs: Any
+    ) -> None:
+        super().__init__(handler, **kwargs)
+        if request_timeout and kwargs.get("request_factory") is None:
+            self.request_factory = _timed_request_factory(self._loop, request_timeout)
+
+    def __call__(self) -> RequestHandler:
+        loop = getattr(self, "_loop", None)
+        kwargs = getattr(self, "_kwargs", None)
+        if loop is None or kwargs is None:  # pragma: no cover - a future aiohttp layout
+            return super().__call__()
+        return _RequestHandler(self, loop=loop, **kwargs)
+
+
+def _timed_request_factory(
+    loop: asyncio.AbstractEventLoop, timeout: float
+) -> Callable[..., web.BaseRequest]:
+    """aiohttp's request factory, plus a timer for each request with a body to receive.
+
+    A plain function rather than an override of ``_make_request``: it is called for every
+    request, and a ``super()`` call would cost more than the check itself.
+    """
+    request_class = web.BaseRequest
+
+    def make_request(
+        message: RawRequestMessage,
+        payload: StreamReader,
+        protocol: RequestHandler,
+        writer: AbstractStreamWriter,
+        task: asyncio.Task[None],
+    ) -> web.BaseRequest:
+        if payload is not EMPTY_PAYLOAD and not payload.is_eof():
+            timer = loop.call_later(timeout, _body_overdue, payload, protocol, writer)
+            payload.on_eof(timer.cancel)
+        return request_class(message, payload, protocol, writer, task, loop)
+
+    return make_request
+
+
+_TIMEOUT_RESPONSE = (
+    b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 15\r\n\r\nRequest Timeout"
+)
+
+
+def _body_overdue(
+    payload: StreamReader, protocol: RequestHandler, writer: AbstractStreamWriter
+) -> None:
+    if payload.is_eof():
+        return
+    transport = protocol.transport
+    if transport is None or transport.is_closing():
+        return
+    if not writer.output_size:
+        transport.write(_TIMEOUT_RESPONSE)
+    protocol.close()
+    transport.close()  # after the 408 is flushed; the handler's body read then fails

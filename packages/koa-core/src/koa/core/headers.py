@@ -1,0 +1,43 @@
+"""Request headers as Node presents them to Koa: repeated lines joined (or the first kept),
+bytes beyond UTF-8 read one byte a character."""
+
+from __future__ import annotations
+
+from multidict import CIMultiDictProxy
+
+# Node keeps the first of these when a request repeats them; it joins the others with ", ".
+_FIRST_WINS = frozenset(
+    {
+        "age", "authorization", "content-length", "content-type", "etag", "expires", "from",
+        "host", "if-modified-since", "if-unmodified-since", "last-modified", "location",
+        "max-forwards", "proxy-authorization", "referer", "retry-after", "server", "user-agent",
+    }
+)  # fmt: skip
+
+
+def node_text(value: str) -> str:
+    """A header value that is not UTF-8 read as Node reads every header: one byte a character.
+
+    aiohttp keeps such bytes as lone surrogates (``caf\\udce9``), which no response could
+    carry; ``b"caf\\xe9"`` reads ``"café"`` instead. UTF-8 and ASCII values are kept.
+    """
+    if value.isascii():
+        return value
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogateescape").decode("latin-1")
+    return value
+
+
+def header_value(headers: CIMultiDictProxy[str], name: str) -> str | None:
+    """One header's value as Node presents it: repeated lines joined, or the first kept."""
+    values = headers.getall(name, None)
+    if values is None:
+        return None
+    if len(values) == 1:
+        return node_text(values[0])
+    lower = name.lower()
+    if lower in _FIRST_WINS:
+        return node_text(values[0])
+    return node_text(("; " if lower == "cookie" else ", ").join(values))

@@ -5,6 +5,8 @@
   range), ``POST /admin/users`` (JSON or form; 400 for what is not a valid user);
 - ``GET /admin/version`` from the main app's router;
 - static files under ``/data`` from ``examples/data/``;
+- ``POST /avatars``: an image upload (koa-multer), stored under a temporary folder and served
+  back under ``/avatars/`` by koa-static;
 - koa-logger, koa-bodyparser and a timing middleware that sets ``X-Response-Time``;
 - koa-helmet's security headers on every response, errors included, and koa-cors on the users
   API, so that a front end served from ``ADMIN_ORIGINS`` can call it from the browser;
@@ -20,7 +22,10 @@ README lists curl lines with their output. This is the 2014 ``koa`` seed's
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import secrets
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -32,6 +37,7 @@ from koa.cors import cors
 from koa.helmet import helmet
 from koa.logger import logger
 from koa.mount import mount
+from koa.multer import DiskStorage, File, multer, uploaded_file
 from koa.router import Router
 from koa.static import serve
 
@@ -39,6 +45,9 @@ VERSION = "0.1.0"
 DATA = Path(__file__).resolve().parent / "data"
 PAGE_SIZE = 6
 MAX_NAME = 100
+MAX_AVATAR = 1024 * 1024
+# Image types by their first bytes: the client's Content-Type and filename are not trusted.
+AVATAR_SIGNATURES = {b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg", b"GIF8": ".gif"}
 # The origins of the admin front end (a development server, say), which may call the users API
 # from the browser. Any other site gets no Access-Control-Allow-Origin: the browser then keeps
 # the responses from its scripts.
@@ -94,9 +103,58 @@ def create_users_app() -> Koa:
     return users_app
 
 
-def create_app() -> Koa:
+def create_avatar_router(media: Path) -> Router:
+    """``POST /avatars``: a form with an ``avatar`` image (PNG, JPEG or GIF, 1 MB at most).
+
+    The upload lands in ``media/incoming`` under a random name; a real image is moved to
+    ``media/avatars`` (served by koa-static) under a new random name, anything else is
+    refused and koa-multer removes it after the response.
+    """
+    incoming = media / "incoming"
+    avatars = media / "avatars"
+
+    def incoming_folder(ctx: Context, file: File) -> Path:
+        incoming.mkdir(parents=True, exist_ok=True)
+        return incoming
+
+    storage = DiskStorage(destination=incoming_folder)
+    upload = multer(storage=storage, limits={"file_size": MAX_AVATAR, "files": 1, "fields": 10})
+    router = Router()
+
+    async def create_avatar(ctx: Context, next: Next) -> None:
+        avatar = uploaded_file(ctx)
+        if avatar is None:
+            ctx.throw(400, "avatar is required")
+        head = (await avatar.read())[:8]
+        extension = image_extension(head)
+        ctx.assert_(extension is not None, 415, "avatar must be a PNG, JPEG or GIF image")
+        name = f"{secrets.token_hex(8)}{extension}"
+        await asyncio.to_thread(avatars.mkdir, parents=True, exist_ok=True)
+        await avatar.move_to(avatars / name)
+        ctx.status = 201
+        ctx.set("Location", f"/avatars/{name}")
+        ctx.body = {"url": f"/avatars/{name}", "size": avatar.size}
+
+    router.post("/avatars", upload.single("avatar"), create_avatar)
+    return router
+
+
+def image_extension(head: bytes) -> str | None:
+    """The extension for an image that starts with ``head``, ``None`` for anything else."""
+    for signature, extension in AVATAR_SIGNATURES.items():
+        if head.startswith(signature):
+            return extension
+    return None
+
+
+def create_app(*, media: Path | None = None) -> Koa:
     """The main app: logger, timer, security headers, compression and body parser first, then
-    the routes and the mounts."""
+    the routes and the mounts.
+
+    ``media`` holds uploaded avatars (default: ``koa-example`` in the temporary folder).
+    """
+    if media is None:
+        media = Path(tempfile.gettempdir()) / "koa-example"
     router = Router()
 
     @router.get("/")
@@ -119,6 +177,9 @@ def create_app() -> Koa:
     app.use(bodyparser())
     app.use(router.routes()).use(router.allowed_methods())
     app.use(mount("/data", serve(DATA)))
+    avatars = create_avatar_router(media)
+    app.use(avatars.routes()).use(avatars.allowed_methods())
+    app.use(mount("/avatars", serve(media / "avatars")))
     app.use(mount("/admin", create_users_app()))
     app.on("error", report_error)
     return app

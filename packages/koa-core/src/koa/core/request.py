@@ -77,6 +77,8 @@ class Request:
         "body",
         "conn",
         "ctx",
+        "file",
+        "files",
         "original_url",
         "raw_body",
         "req",
@@ -102,6 +104,9 @@ class Request:
         self.body: Any = None
         #: The raw (decoded) body text, set by a body parser; ``None`` until one runs.
         self.raw_body: str | None = None
+        #: The uploaded file and the files per field, set by an upload parser (koa-multer).
+        self.file: Any = None
+        self.files: Any = None
 
     # -- body ------------------------------------------------------------------------------
 

@@ -117,12 +117,11 @@ def test_the_matrix_tests_each_package_at_the_lowest_aiohttp_it_can_be_installed
     cells = matrix.plan(dists, ["3.10", "3.13"])
     assert [(c.python, c.aiohttp) for c in cells] == [
         ("3.10", str(core_floor)),
-        ("3.13", str(core_floor)),
         ("3.13", "newest"),
     ]
     assert not any(c.with_root_tests for c in cells)
     cells = matrix.plan(dists, ["3.10", "3.13"], full=True)
-    assert [(c.python, c.aiohttp) for c in cells][1] == ("3.10", "newest")
+    assert len(cells) == 4
     assert all(c.with_root_tests for c in cells)
 
 

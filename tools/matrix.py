@@ -10,9 +10,9 @@ or a raised bound is picked up without editing this file:
   koa-core's if that is higher (a package always gets aiohttp through koa-core too); the
   newest is what the resolver picks with no pin.
 
-The cells: both Pythons on each lowest aiohttp, and the newest aiohttp on the newest Python,
-each running the packages' own tests (``--all`` adds the newest aiohttp on the lowest Python
-and the root ``tests/``; ``hatch test`` runs everything on the newest aiohttp and the default
+The cells: the lowest Python on each lowest aiohttp, and the newest aiohttp on the newest
+Python, each running the packages' own tests (``--all`` runs every combination, with the root
+``tests/``; ``hatch test`` runs everything on the newest aiohttp and the default
 Python). Each cell is a fresh virtualenv (uv) with the packages installed editable, the test
 dependencies of the ``hatch-test`` environment, and aiohttp pinned to ``==`` the lowest bound
 (or left to the newest); it runs pytest on the tests of the packages at that bound (and the
@@ -116,10 +116,10 @@ def test_dependencies() -> list[str]:
 
 
 def plan(dists: Sequence[Dist], pythons: Sequence[str], *, full: bool = False) -> list[Cell]:
-    """The cells: every Python at each lowest aiohttp, and the newest aiohttp on the newest
-    Python, each running the packages' own suites. ``full`` adds the newest aiohttp on every
-    Python and the root ``tests/`` (examples, integration, services) to the cells that install
-    every package. The main ``hatch test`` already runs everything on the newest aiohttp and
+    """The cells: the lowest Python at each lowest aiohttp, and the newest aiohttp on the
+    newest Python, each running the packages' own suites. ``full`` runs every Python with
+    every aiohttp, and the root ``tests/`` (examples, integration, services) in the cells that
+    install every package. The main ``hatch test`` already runs everything on the newest aiohttp and
     the machine's default Python, so what is left out by default is what is nearest to it."""
     by_name = {d.name: d for d in dists}
     groups: dict[Version, list[Dist]] = {}
@@ -129,9 +129,10 @@ def plan(dists: Sequence[Dist], pythons: Sequence[str], *, full: bool = False) -
             groups.setdefault(bound, []).append(d)
     cells = []
     for python in pythons:
-        for bound, members in sorted(groups.items()):
-            everyone = len(members) == len(dists)
-            cells.append(Cell(python, str(bound), members, full and everyone))
+        if full or python == pythons[0]:
+            for bound, members in sorted(groups.items()):
+                everyone = len(members) == len(dists)
+                cells.append(Cell(python, str(bound), members, full and everyone))
         if full or python == pythons[-1]:
             cells.append(Cell(python, "newest", list(dists), full))
     return cells
@@ -203,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--python", action="append", help="run on these Pythons instead")
     parser.add_argument("--aiohttp", help="run only the cells of this aiohttp (e.g. newest)")
     parser.add_argument(
-        "--all", action="store_true", help="the newest aiohttp on every Python, and tests/"
+        "--all", action="store_true", help="every Python with every aiohttp, and tests/"
     )
     args = parser.parse_args(argv)
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 from koa.core import Koa
+from koa.session.testing import RedisServer, redis_server_binary
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -54,3 +56,20 @@ def load_example_module(relative_path: str) -> ModuleType:
 def load_example() -> ExampleLoader:
     """``load_example("app.py")`` returns the freshly imported example module."""
     return load_example_module
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of its own on a free port of 127.0.0.1 (koa-session's RedisStore tests),
+    stopped by PID afterwards. Skipped where the binary is missing, except under CI
+    (``CI=true``), where that fails."""
+    if redis_server_binary() is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing under CI: .ci/run must install it")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        print(f"redis-server log:\n{server.log}")  # shown when the test failed

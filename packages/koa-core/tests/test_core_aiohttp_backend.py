@@ -70,9 +70,10 @@ def test_every_private_name_the_backend_touches_is_listed() -> None:
     assert not unlisted, f"add these to PRIVATE_NAMES with the reason: {unlisted}"
 
 
-# The server glue (aiohttp's runner and sites) and the test client (aiohttp's client) import
-# aiohttp too, by public names only; everything else reaches the server through the seam.
-_GLUE = {"server.py", "testing.py"}
+# The server glue (aiohttp's runner and sites: the server and the gunicorn worker) and the
+# test client (aiohttp's client) import aiohttp too, by public names only; everything else
+# reaches the server through the seam.
+_GLUE = {"server.py", "testing.py", "worker.py"}
 
 
 @pytest.mark.parametrize(

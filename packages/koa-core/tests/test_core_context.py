@@ -197,6 +197,7 @@ def test_public_names() -> None:
         "Response",
         "STATUS_PHRASES",
         "Server",
+        "StartupError",
         "compose",
         "create_http_error",
         "current_context",

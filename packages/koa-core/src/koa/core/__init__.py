@@ -5,6 +5,7 @@ from .compose import ComposedMiddleware, Middleware, Next, compose
 from .context import Context
 from .cookies import Cookies, Keygrip
 from .errors import HttpError, create_http_error, is_http_error
+from .lifespan import StartupError
 from .request import Request
 from .response import Response
 from .server import Server
@@ -23,6 +24,7 @@ __all__ = [
     "Request",
     "Response",
     "Server",
+    "StartupError",
     "compose",
     "create_http_error",
     "current_context",

@@ -10,7 +10,7 @@ import math
 import os
 from collections.abc import Awaitable, Callable, Sequence
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
-from typing import TYPE_CHECKING, Any, Generic, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn
 
 from multidict import CIMultiDict
 from typing_extensions import Self, TypeVar
@@ -170,6 +170,8 @@ class Koa(Generic[ContextT]):
         """
         if not callable(fn):
             raise TypeError("middleware must be a function!")
+        if isinstance(fn, Koa):  # callable only for gunicorn (see ``__call__``)
+            raise TypeError("a Koa app is not a middleware: use koa.mount's mount(app)")
         self.middleware.append(fn)
         return self
 
@@ -258,6 +260,16 @@ class Koa(Generic[ContextT]):
         """How many listeners ``event`` has."""
         return len(self._listeners.get(event, ()))
 
+    def listeners(self, event: str) -> list[Callable[..., Any]]:
+        """A copy of the listeners of ``event``, in the order they were added.
+
+        ``"startup"`` and ``"shutdown"`` listeners are the app's lifespan hooks, ``fn(app)``
+        (plain or async): every way of serving the app runs the startup hooks before the first
+        connection is accepted and the shutdown hooks, in reverse order, after the last
+        request (see ``koa.core.lifespan``).
+        """
+        return list(self._listeners.get(event, ()))
+
     def emit(self, event: str, *args: Any) -> bool:
         """Call the listeners of ``event``; ``error`` without listeners goes to ``onerror``.
 
@@ -327,6 +339,14 @@ class Koa(Generic[ContextT]):
         from .server import run
 
         run(self, host=host, port=port, callback=callback, loop=loop, **server_options)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> NoReturn:
+        # gunicorn only loads callable objects; a Koa app is one so that its worker class can
+        # receive it, and this tells whoever runs it as a WSGI app what to do instead.
+        raise TypeError(
+            "a Koa app is not a WSGI application: serve it with app.listen(), `koa serve` or"
+            " gunicorn's `-k koa.core.worker.GunicornWorker`"
+        )
 
     def to_json(self) -> dict[str, Any]:
         """``{"subdomain_offset", "proxy", "env"}``."""

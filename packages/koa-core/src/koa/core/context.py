@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn
 
@@ -64,6 +64,7 @@ class Context(Generic[StateT]):
     # Class-level defaults: assigned per request only when used.
     _cookies: Cookies | None = None
     _finish_callbacks: list[Callable[[], object]] | None = None
+    _flush_callbacks: list[Callable[[], Awaitable[None]]] | None = None
 
     # Fields the ecosystem's middleware fill in (declared here so they are typed for users;
     # class-level defaults cost nothing per request). koa-router sets the route fields,
@@ -77,6 +78,10 @@ class Context(Generic[StateT]):
     router_name: str | None = None
     new_router_path: str | None = None
     mount_path: str | None = None
+    # koa-session's middleware defines these on the context class (declared only: without
+    # the middleware, reading them is an AttributeError, as ``ctx.session`` is undefined in Koa).
+    session: Any
+    session_options: Any
     # koa-compress reads it: True compresses whatever the type, False never.
     compress: bool | None = None
 
@@ -151,6 +156,24 @@ class Context(Generic[StateT]):
         if self._finish_callbacks is None:
             self._finish_callbacks = []
         self._finish_callbacks.append(callback)
+
+    def before_flush_headers(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Await ``callback()`` just before ``flush_headers()`` sends the headers early.
+
+        For middleware that must write headers once the handlers below it are done, but
+        before a handler flushes them itself: koa-session commits the session there. Each
+        callback runs once; a response sent the usual way (after every middleware returned)
+        does not call them.
+        """
+        if self._flush_callbacks is None:
+            self._flush_callbacks = []
+        self._flush_callbacks.append(callback)
+
+    async def run_flush_callbacks(self) -> None:
+        """Await the ``before_flush_headers`` callbacks (once; ``flush_headers`` calls this)."""
+        while self._flush_callbacks:
+            callback = self._flush_callbacks.pop(0)
+            await callback()
 
     def run_finish_callbacks(self) -> None:
         """Run the ``on_finished`` callbacks (once; the app calls this)."""

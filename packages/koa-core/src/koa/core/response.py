@@ -501,6 +501,11 @@ class Response:
         """Send the status and headers now; later header and status changes are ignored."""
         if self.header_sent:
             return
+        ctx = self._ctx()
+        if ctx is not None and ctx._flush_callbacks:
+            await ctx.run_flush_callbacks()
+            if self.header_sent:
+                return
         await self.conn.start(self._status, self.message or "unknown", self.headers)
 
     def to_json(self) -> dict[str, Any]:

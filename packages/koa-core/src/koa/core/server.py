@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from . import lifespan
 from .backends.aiohttp import Server as _Server
 
 if TYPE_CHECKING:
@@ -58,16 +59,26 @@ class Server:
         self._site: web.TCPSite | None = None
 
     async def start(self) -> None:
-        """Bind and start accepting connections."""
-        await self._runner.setup()
-        site = web.TCPSite(
-            self._runner,
-            self.host,
-            self.port,
-            backlog=self._backlog,
-            reuse_port=self._reuse_port,
-        )
-        await site.start()
+        """Run the app's startup hooks, then bind and start accepting connections.
+
+        A startup hook that raises raises ``StartupError`` and nothing is bound; a bind that
+        fails runs the shutdown hooks before its error is raised.
+        """
+        await lifespan.startup(self.app)
+        try:
+            await self._runner.setup()
+            site = web.TCPSite(
+                self._runner,
+                self.host,
+                self.port,
+                backlog=self._backlog,
+                reuse_port=self._reuse_port,
+            )
+            await site.start()
+        except BaseException:
+            await self._runner.cleanup()
+            await lifespan.shutdown(self.app)
+            raise
         self._site = site
         for address in self._runner.addresses:
             if isinstance(address, tuple):
@@ -81,8 +92,12 @@ class Server:
         return f"http://{host}:{self.port}"
 
     async def close(self) -> None:
-        """Stop accepting, let in-flight requests finish, then close connections."""
+        """Stop accepting, let in-flight requests finish, close connections, then run the
+        app's shutdown hooks (once, however often ``close`` is called)."""
+        site, self._site = self._site, None
         await self._runner.cleanup()
+        if site is not None:
+            await lifespan.shutdown(self.app)
 
     async def __aenter__(self) -> Server:
         return self
@@ -133,7 +148,7 @@ def run(
     koa-static are several times slower. asyncio is the default for that reason.
     """
     if loop == "asyncio":
-        asyncio.run(serve_until_signalled(app, host=host, port=port, callback=callback, **options))
+        runner: Callable[[Any], object] = asyncio.run
     elif loop == "uvloop":
         try:
             uvloop = importlib.import_module("uvloop")
@@ -141,6 +156,10 @@ def run(
             raise RuntimeError(
                 "loop='uvloop' needs uvloop: pip install 'koa-core[uvloop]'"
             ) from None
-        uvloop.run(serve_until_signalled(app, host=host, port=port, callback=callback, **options))
+        runner = uvloop.run
     else:
         raise ValueError(f"loop must be 'asyncio' or 'uvloop', not {loop!r}")
+    try:
+        runner(serve_until_signalled(app, host=host, port=port, callback=callback, **options))
+    except lifespan.StartupError:
+        raise SystemExit(1) from None  # the hook's error and traceback are logged already

@@ -63,9 +63,11 @@ def mount(prefix: Any, app: Any = None, /) -> MountedMiddleware[Any]:
 
     base = prefix.rstrip("/")
     if isinstance(app, Koa):
-        if not base:
-            return _app_runner(app)
-        return _mounted(base, prefix.endswith("/"), None, app)
+        runner = _app_runner(app) if not base else _mounted(base, prefix.endswith("/"), None, app)
+        # koa-core runs the startup and shutdown hooks of the apps it finds here with the
+        # hooks of the app that serves them.
+        runner.mounted_app = app  # type: ignore[attr-defined]
+        return runner
     downstream = _downstream(app)
     if not base:
         return downstream

@@ -192,6 +192,11 @@ class Upload:
         try:
             try:
                 await self._read_parts(reader)
+            except MulterError:
+                # A body past total_size is refused for its size, whatever else broke while
+                # reading it: the watchdog polls, so a fast client may have sent it all first.
+                self._check_total()
+                raise
             finally:
                 watchdog.stop()
             if watchdog.fired is not None:

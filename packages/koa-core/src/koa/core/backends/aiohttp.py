@@ -74,8 +74,12 @@ PRIVATE_NAMES: dict[tuple[str, str], str] = {
     ("BaseRequest", "_message"): "rewritten to HTTP/1.1 to answer an unparsable request",
     ("RequestHandler", "_waiter"): "half-close: is the connection idle between requests?",
     ("RequestHandler", "_upgraded"): "half-close: is the connection a WebSocket now?",
-    ("RequestHandler", "_messages"): "half-close: are pipelined requests waiting?",
-    ("RequestHandler", "_request_count"): "half-close: was anything asked at all?",
+    ("RequestHandler", "_messages"): (
+        "half-close, and a draining gunicorn worker: are pipelined requests waiting?"
+    ),
+    ("RequestHandler", "_request_count"): (
+        "half-close, and a draining gunicorn worker: was anything asked at all?"
+    ),
     ("RequestHandler", "_parser"): "half-close: flush the parser on FIN (feed_eof)",
     ("RequestHandler", "_current_request"): "half-close: is a response under way?",
     ("RequestHandler", "_close"): "half-close: close after the last pipelined answer",
@@ -610,6 +614,15 @@ class _RequestHandler(RequestHandler):
         if not self._messages:
             self._close = True
         return result
+
+
+def unanswered(connection: RequestHandler) -> bool:
+    """Whether a connection has sent nothing yet, or holds requests it has not started to
+    handle: aiohttp's shutdown would close it unanswered (a draining gunicorn worker waits
+    for these, see ``koa.core.worker``)."""
+    return getattr(connection, "_request_count", 1) == 0 or bool(
+        getattr(connection, "_messages", None)
+    )
 
 
 class Server(web.Server):

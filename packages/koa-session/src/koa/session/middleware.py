@@ -1,0 +1,208 @@
+"""``session(app, ...)``: the middleware, and ``ctx.session`` on the app's context class."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from koa.core import Context, Koa, Next
+from koa.core.cookies import SameSite
+
+from .context import ContextSession
+from .options import ONE_DAY, ExternalKey, MaxAge, SessionOptions, check_options
+
+if TYPE_CHECKING:
+    from .crypto import CookieCipher
+    from .session import Session
+    from .store import SessionStore
+
+__all__ = ["SessionMiddleware", "session"]
+
+
+def session(
+    app: Koa[Any],
+    *,
+    key: str = "koa.sess",
+    max_age: MaxAge = ONE_DAY,
+    auto_commit: bool = True,
+    overwrite: bool = True,
+    http_only: bool = True,
+    signed: bool = True,
+    rolling: bool = False,
+    renew: bool = False,
+    secure: bool | None = None,
+    same_site: SameSite = None,
+    store: SessionStore | None = None,
+    external_key: ExternalKey | None = None,
+    prefix: str = "koa:sess:",
+    gen_id: Callable[[Context[Any]], str] | None = None,
+    encode: Callable[[dict[str, Any]], str] | None = None,
+    decode: Callable[[str], dict[str, Any]] | None = None,
+    valid: Callable[[Context[Any], dict[str, Any]], bool] | None = None,
+    before_save: Callable[[Context[Any], Session], None] | None = None,
+    encrypt: bool = False,
+) -> SessionMiddleware:
+    """koa-session's middleware: ``ctx.session`` for every request that goes through it.
+
+    ::
+
+        app = Koa(keys=["a long random secret"])
+        app.use(session(app))
+
+        @app.use
+        async def count(ctx: Context, next: Next) -> None:
+            ctx.session["views"] = ctx.session.get("views", 0) + 1
+            ctx.body = f"{ctx.session['views']} views"
+
+    ``max_age`` is in seconds (or ``"session"``). Without ``store`` the session lives in the
+    cookie, signed with ``app.keys`` (``signed=True``) or encrypted with keys derived from
+    them (``encrypt=True``); with a store the cookie holds only the session id, ``prefix``
+    followed by a random UUID. Options are checked here: a bad one raises at once.
+    """
+    if not isinstance(app, Koa):
+        raise TypeError("app instance required: session(app, ...)")
+    options = SessionOptions(
+        key=key, max_age=max_age, auto_commit=auto_commit, overwrite=overwrite,
+        http_only=http_only, signed=signed, rolling=rolling, renew=renew, secure=secure,
+        same_site=same_site, store=store, external_key=external_key, prefix=prefix,
+        gen_id=gen_id, encode=encode, decode=decode, valid=valid, before_save=before_save,
+        encrypt=encrypt,
+    )  # fmt: skip
+    check_options(options)
+    middleware = SessionMiddleware(options, app.context)
+    middleware._claim(app.context)
+    return middleware
+
+
+def _get_session(ctx: Context[Any]) -> Session | None:
+    return _state(ctx).get()
+
+
+def _set_session(ctx: Context[Any], value: object) -> None:
+    _state(ctx).set(value)
+
+
+def _get_options(ctx: Context[Any]) -> SessionOptions:
+    return _state(ctx).own_options()
+
+
+def _state(ctx: Context[Any]) -> ContextSession:
+    found: ContextSession | None = ctx.__dict__.get("_session_state")
+    if found is not None:
+        return found
+    # This request's session middleware: the one running on it (mounted apps, a second
+    # session()), else the one that owns the app's context class, as koa-session extends
+    # app.context (so middleware ahead of it may use ctx.session too; it commits it).
+    middleware: SessionMiddleware | None = ctx.__dict__.get("_session_middleware") or getattr(
+        type(ctx), "_session_middleware", None
+    )
+    if middleware is None:
+        raise RuntimeError(
+            "ctx.session is used before the session middleware ran for this request:"
+            " app.use(session(app)) ahead of the middleware that uses it"
+        )
+    state = ContextSession(ctx, middleware)
+    ctx.__dict__["_session_state"] = state
+    if middleware.options.auto_commit:
+        ctx.before_flush_headers(state.commit)
+    return state
+
+
+def install(context_class: type[Any]) -> None:
+    """Give ``context_class`` its ``session`` and ``session_options`` properties (once)."""
+    if isinstance(getattr(context_class, "session", None), property):
+        return
+    context_class.session = property(_get_session, _set_session, doc="The request's session.")
+    context_class.session_options = property(_get_options, doc="The session's options.")
+
+
+class SessionMiddleware:
+    """What ``session()`` returns: a middleware for ``app.use``."""
+
+    __slots__ = (
+        "_app_context",
+        "_cipher",
+        "_context_class",
+        "_needs_keys",
+        "_owns_context",
+        "options",
+    )
+
+    def __init__(self, options: SessionOptions, app_context: type[Any]) -> None:
+        self.options = options
+        self._needs_keys = options.signed or options.encrypt
+        self._app_context = app_context
+        self._context_class: type[Any] | None = None
+        self._owns_context = False
+        self._cipher: tuple[object, CookieCipher] | None = None
+
+    def _claim(self, context_class: type[Any]) -> None:
+        """Own ``context_class`` when it is the app's own and no other session() does: then
+        a request costs nothing to mark; otherwise each request is marked on ``ctx``."""
+        install(context_class)
+        owner = context_class.__dict__.get("_session_middleware")
+        if owner is None and context_class is self._app_context:
+            context_class._session_middleware = owner = self
+        self._owns_context = owner is self
+        self._context_class = context_class
+
+    async def __call__(self, ctx: Context[Any], next: Next) -> None:
+        # The path of every request, touched or not: kept to a few dict operations.
+        if self._needs_keys:  # until the first request that finds app.keys set
+            if ctx.app.keys is None:
+                raise RuntimeError(
+                    "koa-session: signed=True (the default) needs app.keys: set"
+                    ' app.keys = ["a long random secret"] before serving (or Koa(keys=[...])),'
+                    " or pass signed=False to session()"
+                )
+            # Keys removed later still fail loudly: ctx.cookies refuses to sign without them.
+            self._needs_keys = False
+        if type(ctx) is not self._context_class:  # a mounted app's ctx is its parent's
+            self._claim(type(ctx))
+        if not self._owns_context or "_session_middleware" in ctx.__dict__:
+            await self._marked(ctx, next)
+            return
+        try:
+            await next()
+        finally:
+            # ctx.session stays readable upstream; it was committed here.
+            state: ContextSession | None = ctx.__dict__.get("_session_state")
+            if state is not None and self.options.auto_commit:
+                await state.commit()
+
+    async def _marked(self, ctx: Context[Any], next: Next) -> None:
+        """This request marked as this middleware's (a mounted app's, or a second session()
+        on one request): inside it, its own session; outside, the one before is back."""
+        namespace = ctx.__dict__
+        outer = namespace.get("_session_middleware"), namespace.pop("_session_state", None)
+        namespace["_session_middleware"] = self
+        try:
+            await next()
+        finally:
+            state: ContextSession | None = namespace.pop("_session_state", None)
+            if outer[0] is None:
+                del namespace["_session_middleware"]
+            else:
+                namespace["_session_middleware"] = outer[0]
+            if outer[1] is not None:
+                namespace["_session_state"] = outer[1]
+            if state is not None and self.options.auto_commit:
+                await state.commit()
+
+    def cipher(self, ctx: Context[Any]) -> CookieCipher:
+        """The AES-GCM cipher for the app's current keys (rebuilt when ``app.keys`` changes)."""
+        keys = ctx.app.keys
+        cached = self._cipher
+        if cached is not None and cached[0] is keys:
+            return cached[1]
+        from .crypto import CookieCipher
+
+        raw = getattr(keys, "keys", None)
+        if not raw or not all(isinstance(key, bytes) for key in raw):
+            raise RuntimeError(
+                "encrypt=True derives its keys from app.keys, which must be a list of"
+                " secrets (app.keys = ['a long random secret'])"
+            )
+        cipher = CookieCipher(raw)
+        self._cipher = (keys, cipher)
+        return cipher

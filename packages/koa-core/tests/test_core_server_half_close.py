@@ -36,6 +36,13 @@ def _app() -> Koa:
             ctx.body = Path(__file__)
             return
         if ctx.path == "/stream":
+            if ctx.query.get("after_fin"):
+                # The FIN arrives while the middleware runs. Where aiohttp starts handlers
+                # eagerly (Python 3.12+), they run before the server reads the FIN.
+                for _ in range(500):
+                    if not ctx.writable:
+                        break
+                    await asyncio.sleep(0.01)
             ctx.body = _stream(streamed)
             return
         if ctx.path == "/writable":
@@ -180,7 +187,7 @@ async def test_after_the_half_close_ctx_writable_is_false_and_a_stream_is_not_st
             client.port, b"GET /writable HTTP/1.1\r\nHost: x\r\n\r\n"
         )
         stream = await _send_then_half_close(
-            client.port, b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"
+            client.port, b"GET /stream?after_fin=1 HTTP/1.1\r\nHost: x\r\n\r\n"
         )
         # The same requests on a connection left open: writable, and the stream is sent.
         res = await client.get("/writable")

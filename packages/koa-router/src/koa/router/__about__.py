@@ -1,0 +1,3 @@
+"""The version of koa-router: written here only, bumped with `hatch version`."""
+
+__version__ = "0.1.0"

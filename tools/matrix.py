@@ -33,6 +33,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import tomlkit
 from packaging.requirements import Requirement
@@ -109,10 +110,20 @@ def find_python(version: str) -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
-def test_dependencies() -> list[str]:
+def _test_env() -> dict[str, Any]:
     root = tomlkit.parse((ROOT / "pyproject.toml").read_text("utf-8")).unwrap()
-    env = root["tool"]["hatch"]["envs"]["hatch-test"]
+    env: dict[str, Any] = root["tool"]["hatch"]["envs"]["hatch-test"]
+    return env
+
+
+def test_dependencies() -> list[str]:
+    env = _test_env()
     return ["pytest", *env.get("dependencies", []), *env.get("extra-dependencies", [])]
+
+
+def test_env_vars() -> dict[str, str]:
+    """The ``hatch-test`` environment's variables, so each cell runs as ``hatch test`` does."""
+    return {str(k): str(v) for k, v in _test_env().get("env-vars", {}).items()}
 
 
 def plan(dists: Sequence[Dist], pythons: Sequence[str], *, full: bool = False) -> list[Cell]:
@@ -186,6 +197,7 @@ def run_cell(cell: Cell, work: Path, core: Dist) -> None:
     tests = subprocess.run(
         [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *cell.tests],
         cwd=ROOT,
+        env={**os.environ, **test_env_vars()},
         capture_output=True,
         text=True,
         check=False,

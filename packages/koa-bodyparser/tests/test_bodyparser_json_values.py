@@ -2,7 +2,7 @@
 
 orjson (koa-core[fast]) reads JSON faster, but some texts it reads differently or refuses:
 each of those must give what Python's json gives. Probed with koa-bodyparser 4 on Node 20:
-``[1e400]`` echoes ``[null]`` (Infinity), ``["\ud800"]`` keeps the lone surrogate, ``[NaN]`` is
+``[1e400]`` echoes ``[null]`` (Infinity), ``["\\ud800"]`` keeps the lone surrogate, ``[NaN]`` is
 a 400; integers past 2^53 are rounded there and stay exact here (see the README). CI runs this
 file with and without orjson.
 """

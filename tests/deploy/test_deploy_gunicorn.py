@@ -173,9 +173,11 @@ def test_hup_replaces_the_workers_under_load_without_a_failed_request(
 def test_max_requests_recycles_the_worker_without_a_failed_request(
     gunicorn: GunicornFactory,
 ) -> None:
-    master = gunicorn(APP, "-w", "1", "--max-requests", "20", "--max-requests-jitter", "5")
-    seen = under_load(master, lambda seen: len(seen) >= 3)
-    assert len(seen) >= 3, master.log()
+    # Each recycle is a chance for a connection accepted as the worker stops to be dropped
+    # (asyncio's accept race, see GunicornWorker._stop_accepting): several of them.
+    master = gunicorn(APP, "-w", "1", "--max-requests", "10", "--max-requests-jitter", "5")
+    seen = under_load(master, lambda seen: len(seen) >= 8)
+    assert len(seen) >= 8, master.log()
     assert "Autorestarting worker" in master.log()
 
 

@@ -198,17 +198,35 @@ class GunicornWorker(Worker):  # type: ignore[misc]  # gunicorn ships no type hi
         (``keepalive``) to be answered, so that a worker replaced on HUP or after
         ``max_requests`` loses no request.
         """
+        loop = asyncio.get_running_loop()
+        await self._stop_accepting(loop)
         for site in list(runner.sites):
             await site.stop()
         # Connections accepted in the listeners' last round become protocols a moment later.
         await asyncio.sleep(0.05)
-        loop = asyncio.get_running_loop()
         deadline = loop.time() + min(float(self.cfg.keepalive), self.cfg.graceful_timeout / 2)
         while any(map(unanswered, server.connections)):  # aiohttp offers no event for this
             if loop.time() >= deadline:
                 break
             await asyncio.sleep(0.05)
         await runner.cleanup()
+
+    async def _stop_accepting(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Stop reading the listeners, then let the loop finish what it accepted.
+
+        asyncio accepts a connection in one pass of the loop and makes its transport in the
+        next; closing the server in between drops the connection with nothing sent (asyncio
+        reports the ``AssertionError`` only in debug mode), and its client sees a reset.
+        Removing the listeners' readers first, then yielding twice, leaves no connection
+        half-accepted when ``site.stop()`` closes them. uvloop makes the transport as it
+        accepts, and does not read the listeners through ``add_reader``.
+        """
+        if not isinstance(loop, asyncio.SelectorEventLoop):
+            return
+        for listener in self.sockets:
+            loop.remove_reader(listener.sock.fileno())
+        await asyncio.sleep(0)  # the pass that ran the last accept schedules its transports
+        await asyncio.sleep(0)  # and this one has made them
 
     # -- signals ----------------------------------------------------------------------------
 

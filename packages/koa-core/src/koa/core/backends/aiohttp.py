@@ -389,10 +389,18 @@ class AiohttpConnection:
         # HTTP's rules, as aiohttp applies them: no body for HEAD, 1xx, 204 and 304
         # (RFC 9110 6.4.1); a length unless one is implied.
         no_body = status < 200 or status == 204 or status == 304 or method == "HEAD"
-        if body and "Transfer-Encoding" in headers and not no_body:
+        if status == 205 and not no_body:
+            # No content in a 205 (RFC 9110 15.3.6), framed as Node frames it: neither a
+            # length nor chunking, and the connection closes right after the head (the
+            # RFC's third way; a length-less 205 body runs to the close, RFC 9112 6.3).
+            headers.popall("Content-Length", None)
+            headers.popall("Transfer-Encoding", None)
+            body = None
+            close = True
+        elif body and "Transfer-Encoding" in headers and not no_body:
             await self._send_chunked(status, reason, headers, body)
             return
-        if "Content-Length" not in headers:
+        elif "Content-Length" not in headers:
             size = len(body) if body else 0
             if size or (status != 304 and method != "HEAD"):
                 headers["Content-Length"] = str(size)

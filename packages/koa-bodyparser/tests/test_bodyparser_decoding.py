@@ -7,28 +7,15 @@ from __future__ import annotations
 import gzip
 import zlib
 from collections.abc import Callable
-from typing import Any
 
 import brotli  # type: ignore[import-untyped,unused-ignore]
 import pytest
-from koa.bodyparser import bodyparser
-from koa.core import Context, Koa, Next
+from bodyparser_helpers import echo_app
 from koa.core.testing import TestClient
 
 BODY = b'{"name":"tobi","tags":["a","b"]}'
 PARSED = {"name": "tobi", "tags": ["a", "b"]}
 MODES = pytest.mark.parametrize("auto_decompress", [True, False], ids=["aiohttp", "parser"])
-
-
-def echo_app(**options: Any) -> Koa[Any]:
-    """A silent app that answers ``{"body": ctx.request.body, "raw": ctx.request.raw_body}``."""
-
-    async def echo(ctx: Context[Any], next: Next) -> None:
-        ctx.body = {"body": ctx.request.body, "raw": ctx.request.raw_body}
-
-    app: Koa[Any] = Koa(silent=True)
-    app.use(bodyparser(**options)).use(echo)
-    return app
 
 
 def raw_deflate(data: bytes) -> bytes:

@@ -3,13 +3,10 @@ content types)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from koa.bodyparser import bodyparser
-from koa.core import Context, Koa, Next
-from koa.core.testing import TestClient
+from bodyparser_helpers import echoed, presence_echo_app, request, send
 
 JSON = "application/json"
 
@@ -18,50 +15,6 @@ FORM = "application/x-www-form-urlencoded"
 
 
 ALL = ("json", "form", "text", "xml")
-
-
-def echo_app(**options: Any) -> Koa:
-    app = Koa(silent=True)
-    app.use(bodyparser(**options))
-
-    async def echo(ctx: Context, next: Next) -> None:
-        body = ctx.request.body
-        ctx.body = {"has": body is not None, "body": body, "raw": ctx.request.raw_body}
-
-    app.use(echo)
-    return app
-
-
-def request(
-    body: bytes,
-    content_type: str | None,
-    *,
-    method: str = "POST",
-    headers: bytes = b"",
-    chunks: list[bytes] | None = None,
-) -> bytes:
-    head = f"{method} / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n".encode() + headers
-    if content_type is not None:
-        head += f"Content-Type: {content_type}\r\n".encode()
-    if chunks is not None:
-        head += b"Transfer-Encoding: chunked\r\n\r\n"
-        for chunk in chunks:
-            head += b"%x\r\n%s\r\n" % (len(chunk), chunk)
-        return head + b"0\r\n\r\n"
-    return head + b"Content-Length: %d\r\n\r\n" % len(body) + body
-
-
-async def send(app: Koa, raw: bytes) -> tuple[int, bytes]:
-    async with TestClient(app) as client:
-        answer = await client.raw(raw)
-    head, _, body = answer.partition(b"\r\n\r\n")
-    return int(head.split(b" ", 2)[1]), body
-
-
-async def echoed(app: Koa, raw: bytes) -> Any:
-    status, body = await send(app, raw)
-    assert status == 200, body
-    return json.loads(body)
 
 
 @pytest.mark.parametrize(
@@ -87,7 +40,7 @@ async def echoed(app: Koa, raw: bytes) -> Any:
     ],
 )
 async def test_form_fields_decode_as_qs_decodes_them(form: bytes, fields: Any) -> None:
-    echo = await echoed(echo_app(), request(form, FORM))
+    echo = await echoed(presence_echo_app(), request(form, FORM))
     assert echo["body"] == fields
     assert echo["raw"] == form.decode("utf-8", "replace")
 
@@ -110,7 +63,7 @@ async def test_form_fields_decode_as_qs_decodes_them(form: bytes, fields: Any) -
     ],
 )
 async def test_content_types_parsed_as_json(content_type: str) -> None:
-    echo = await echoed(echo_app(), request(b'{"a":1}', content_type))
+    echo = await echoed(presence_echo_app(), request(b'{"a":1}', content_type))
     assert echo == {"has": True, "body": {"a": 1}, "raw": '{"a":1}'}
 
 
@@ -130,7 +83,7 @@ async def test_content_types_parsed_as_json(content_type: str) -> None:
     ],
 )
 async def test_other_content_types_give_an_empty_object(content_type: str) -> None:
-    echo = await echoed(echo_app(enable_types=ALL), request(b'{"a":1}', content_type))
+    echo = await echoed(presence_echo_app(enable_types=ALL), request(b'{"a":1}', content_type))
     assert echo == {"has": True, "body": {}, "raw": None}
 
 
@@ -139,7 +92,7 @@ async def test_other_content_types_give_an_empty_object(content_type: str) -> No
     [b'"str"', b"1", b"true", b"null", b"  ", b"\r\n", b'\x0c{"a":1}', b'{"a":1}\x00', b"\x00"],
 )
 async def test_strict_json_refuses_what_is_not_an_object_or_array(body: bytes) -> None:
-    assert await send(echo_app(), request(body, JSON)) == (400, b"Bad Request")
+    assert await send(presence_echo_app(), request(body, JSON)) == (400, b"Bad Request")
 
 
 @pytest.mark.parametrize(
@@ -147,15 +100,15 @@ async def test_strict_json_refuses_what_is_not_an_object_or_array(body: bytes) -
     [(b'"str"', "str"), (b"1", 1), (b"true", True), (b"", ""), (b" [ ] ", [])],
 )
 async def test_non_strict_json_takes_any_value(body: bytes, value: Any) -> None:
-    echo = await echoed(echo_app(strict=False), request(body, JSON))
+    echo = await echoed(presence_echo_app(strict=False), request(body, JSON))
     assert echo == {"has": True, "body": value, "raw": body.decode()}
 
 
 @pytest.mark.parametrize("body", [b" \n", b"01", b'{"a":01}'])
 async def test_non_strict_json_still_refuses_invalid_json(body: bytes) -> None:
-    assert await send(echo_app(strict=False), request(body, JSON)) == (400, b"Bad Request")
+    assert await send(presence_echo_app(strict=False), request(body, JSON)) == (400, b"Bad Request")
 
 
 async def test_a_body_that_is_only_a_bom_is_empty() -> None:
-    echo = await echoed(echo_app(), request(b"\xef\xbb\xbf", JSON))
+    echo = await echoed(presence_echo_app(), request(b"\xef\xbb\xbf", JSON))
     assert echo == {"has": True, "body": {}, "raw": ""}

@@ -4,11 +4,9 @@ the connection when it can."""
 from __future__ import annotations
 
 import gzip
-from typing import Any
 
 import pytest
-from koa.bodyparser import bodyparser
-from koa.core import Context, Koa, Next
+from bodyparser_helpers import presence_echo_app, request, send
 from koa.core.testing import TestClient
 
 JSON = "application/json"
@@ -18,44 +16,6 @@ FORM = "application/x-www-form-urlencoded"
 
 
 ALL = ("json", "form", "text", "xml")
-
-
-def echo_app(**options: Any) -> Koa:
-    app = Koa(silent=True)
-    app.use(bodyparser(**options))
-
-    async def echo(ctx: Context, next: Next) -> None:
-        body = ctx.request.body
-        ctx.body = {"has": body is not None, "body": body, "raw": ctx.request.raw_body}
-
-    app.use(echo)
-    return app
-
-
-def request(
-    body: bytes,
-    content_type: str | None,
-    *,
-    method: str = "POST",
-    headers: bytes = b"",
-    chunks: list[bytes] | None = None,
-) -> bytes:
-    head = f"{method} / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n".encode() + headers
-    if content_type is not None:
-        head += f"Content-Type: {content_type}\r\n".encode()
-    if chunks is not None:
-        head += b"Transfer-Encoding: chunked\r\n\r\n"
-        for chunk in chunks:
-            head += b"%x\r\n%s\r\n" % (len(chunk), chunk)
-        return head + b"0\r\n\r\n"
-    return head + b"Content-Length: %d\r\n\r\n" % len(body) + body
-
-
-async def send(app: Koa, raw: bytes) -> tuple[int, bytes]:
-    async with TestClient(app) as client:
-        answer = await client.raw(raw)
-    head, _, body = answer.partition(b"\r\n\r\n")
-    return int(head.split(b" ", 2)[1]), body
 
 
 LIMITED = {"enable_types": ALL, "json_limit": 100, "form_limit": 50, "text_limit": 20}
@@ -81,7 +41,7 @@ LIMITED = {"enable_types": ALL, "json_limit": 100, "form_limit": 50, "text_limit
     ],
 )
 async def test_limits_at_their_exact_boundary(content_type: str, body: bytes, status: int) -> None:
-    got, answer = await send(echo_app(**LIMITED), request(body, content_type))
+    got, answer = await send(presence_echo_app(**LIMITED), request(body, content_type))
     assert got == status
     if status == 413:
         assert answer == b"request entity too large"
@@ -96,7 +56,7 @@ async def test_limits_at_their_exact_boundary(content_type: str, body: bytes, st
     ],
 )
 async def test_chunked_bodies_meet_the_same_limit(chunks: list[bytes], status: int) -> None:
-    got, _ = await send(echo_app(**LIMITED), request(b"", JSON, chunks=chunks))
+    got, _ = await send(presence_echo_app(**LIMITED), request(b"", JSON, chunks=chunks))
     assert got == status
 
 
@@ -104,13 +64,13 @@ async def test_chunked_bodies_meet_the_same_limit(chunks: list[bytes], status: i
 async def test_the_limit_of_a_gzip_body_is_on_its_decoded_size(size: int, status: int) -> None:
     body = gzip.compress(b'{"a":"' + b"x" * size + b'"}')
     raw = request(body, JSON, headers=b"Content-Encoding: gzip\r\n")
-    got, _ = await send(echo_app(**LIMITED), raw)
+    got, _ = await send(presence_echo_app(**LIMITED), raw)
     assert got == status
 
 
 @pytest.mark.parametrize(("size", "status"), [(57344, 200), (57345, 413)])
 async def test_the_default_form_limit_is_56kb(size: int, status: int) -> None:
-    got, _ = await send(echo_app(), request(b"a=" + b"x" * (size - 2), FORM))
+    got, _ = await send(presence_echo_app(), request(b"a=" + b"x" * (size - 2), FORM))
     assert got == status
 
 
@@ -118,7 +78,7 @@ async def test_a_413_for_a_body_already_received_keeps_the_connection() -> None:
     # As Node: the small body was dropped, and the pipelined request is answered.
     over = request(b'{"a":"' + b"x" * 200 + b'"}', JSON).replace(b"Connection: close\r\n", b"")
     raw = over + request(b"[3]", JSON)
-    async with TestClient(echo_app(json_limit=100)) as client:
+    async with TestClient(presence_echo_app(json_limit=100)) as client:
         answer = await client.raw(raw)
     first, _, second = answer.partition(b"request entity too large")
     assert first.startswith(b"HTTP/1.1 413 Payload Too Large\r\n")

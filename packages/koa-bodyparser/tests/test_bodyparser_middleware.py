@@ -5,20 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from bodyparser_helpers import echo_app
 from koa.bodyparser import bodyparser, parse_limit
 from koa.core import Context, HttpError, Koa, Next
 from koa.core.testing import TestClient
-
-
-def echo_app(**options: Any) -> Koa[Any]:
-    """A silent app that answers ``{"body": ctx.request.body, "raw": ctx.request.raw_body}``."""
-
-    async def echo(ctx: Context[Any], next: Next) -> None:
-        ctx.body = {"body": ctx.request.body, "raw": ctx.request.raw_body}
-
-    app: Koa[Any] = Koa(silent=True)
-    app.use(bodyparser(**options)).use(echo)
-    return app
 
 
 async def test_json_body_and_raw_body() -> None:

@@ -5,22 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from bodyparser_helpers import echo_app
 from koa.bodyparser import bodyparser
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient
 
 JSON = {"Content-Type": "application/json"}
-
-
-def echo_app(**options: Any) -> Koa[Any]:
-    """A silent app that answers ``{"body": ctx.request.body, "raw": ctx.request.raw_body}``."""
-
-    async def echo(ctx: Context[Any], next: Next) -> None:
-        ctx.body = {"body": ctx.request.body, "raw": ctx.request.raw_body}
-
-    app: Koa[Any] = Koa(silent=True)
-    app.use(bodyparser(**options)).use(echo)
-    return app
 
 
 def _listening_app(errors: list[BaseException]) -> Koa[Any]:

@@ -9,23 +9,13 @@ import io
 from collections.abc import AsyncIterator
 from typing import Any
 
+from bodyparser_helpers import echo_app
 from koa.bodyparser import bodyparser
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient
 
 JSON = {"Content-Type": "application/json"}
 WAIT = 10.0  # an upper bound on waiting for the server, never an assertion about speed
-
-
-def echo_app(**options: Any) -> Koa[Any]:
-    """A silent app that answers ``{"body": ctx.request.body, "raw": ctx.request.raw_body}``."""
-
-    async def echo(ctx: Context[Any], next: Next) -> None:
-        ctx.body = {"body": ctx.request.body, "raw": ctx.request.raw_body}
-
-    app: Koa[Any] = Koa(silent=True)
-    app.use(bodyparser(**options)).use(echo)
-    return app
 
 
 class Connection:

@@ -7,35 +7,13 @@ zstd rows at the end are ours.
 
 from __future__ import annotations
 
-import sys
-import zlib
 from typing import Any
 
-import brotli  # type: ignore[import-untyped,unused-ignore]
 import pytest
+from compress_helpers import decode
 from koa.compress import compress
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient
-
-if sys.version_info >= (3, 14):
-    from compression import zstd
-else:
-    from backports import zstd
-
-
-def decode(encoding: str | None, data: bytes) -> bytes:
-    """``data`` decoded as its Content-Encoding says (``None``: as it is)."""
-    if encoding == "gzip":
-        return zlib.decompress(data, 31)
-    if encoding == "deflate":
-        return zlib.decompress(data)
-    if encoding == "br":
-        return brotli.decompress(data)  # type: ignore[no-any-return]
-    if encoding == "zstd":
-        return zstd.decompress(data)
-    assert encoding is None, encoding
-    return data
-
 
 TEXT = "Hello compressible world. " * 100
 

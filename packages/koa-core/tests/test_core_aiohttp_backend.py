@@ -20,11 +20,13 @@ _SOURCE = Path(backend.__file__).read_text()
 _OWN = {
     "_continued",
     "_finish_then_close",
+    "_finish_then_linger",
     "_kept",
     "_replace",
     "_result",
     "_send_chunked",
     "_sent",
+    "_sink",
 }
 _CORE = Path(backend.__file__).resolve().parent.parent
 

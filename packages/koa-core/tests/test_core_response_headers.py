@@ -3,38 +3,13 @@ once, Vary items, ``to_json`` (expected bytes from Koa 3.3 on 127.0.0.1)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from core_raw_answers import app_of, raw_get
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient
-
-
-def app_of(fn: Callable[[Context], Any]) -> Koa:
-    app = Koa(silent=True)
-
-    async def handler(ctx: Context, next: Next) -> None:
-        fn(ctx)
-
-    app.use(handler)
-    return app
-
-
-def head_of(raw: bytes) -> tuple[str, dict[str, list[str]], bytes]:
-    """Status line, headers (lower-case names, every line) and the raw body."""
-    head, _, body = raw.partition(b"\r\n\r\n")
-    status, *lines = head.decode("latin-1").split("\r\n")
-    headers: dict[str, list[str]] = {}
-    for line in lines:
-        name, _, value = line.partition(":")
-        headers.setdefault(name.lower(), []).append(value.strip())
-    return status, headers, body
-
-
-async def raw_get(app: Koa, request: bytes) -> tuple[str, dict[str, list[str]], bytes]:
-    async with TestClient(app) as client:
-        return head_of(await client.raw(request))
 
 
 async def _one_chunk() -> AsyncIterator[bytes]:

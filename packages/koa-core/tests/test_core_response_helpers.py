@@ -7,18 +7,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from koa.core import Context, Koa, Next
+from core_raw_answers import app_of
+from koa.core import Context
 from koa.core.testing import TestClient
-
-
-def app_of(fn: Callable[[Context], Any]) -> Koa:
-    app = Koa(silent=True)
-
-    async def handler(ctx: Context, next: Next) -> None:
-        fn(ctx)
-
-    app.use(handler)
-    return app
 
 
 def redirect_to(url: str) -> Callable[[Context], None]:

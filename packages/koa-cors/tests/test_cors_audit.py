@@ -83,549 +83,349 @@ async def exchange(client: TestClient, request: str, headers: str) -> tuple[str,
     return "\n".join([status.split(" ", 1)[1], *kept]), body.decode()
 
 
+# Lines that recur in the table below.
+VARY = "Vary: Origin"
+ANY = "Access-Control-Allow-Origin: *"
+OK_ORIGIN = "Access-Control-Allow-Origin: https://ok.example"
+CREDENTIALS = "Access-Control-Allow-Credentials: true"
+METHODS = "Access-Control-Allow-Methods: GET,HEAD,PUT,POST,DELETE,PATCH"
+VARY_ON_ERROR = "vary: Origin"  # lower-case: set on the error's headers
+TEXT = "Content-Type: text/plain; charset=utf-8"
+TEXT_OK = (TEXT, "Content-Length: 2")  # the body "ok"
+OK = "Origin: https://ok.example"
+OTHER = "Origin: https://other.example"
+PREFLIGHT = f"{OK}\nAccess-Control-Request-Method: PUT"
+PREFLIGHT_HEADERS = f"{PREFLIGHT}\nAccess-Control-Request-Headers: x-foo,content-type"
+PREFLIGHT_PRIVATE = f"{PREFLIGHT}\nAccess-Control-Request-Private-Network: true"
+
+
+def answer(status: str, *headers: str) -> str:
+    """A response as ``exchange`` reports it: the status, then the header lines."""
+    return "\n".join((status, *headers))
+
+
 # (options, request, request headers, status and response headers, body)
 CASES = [
+    ("default", "GET /", "", answer("200 OK", VARY, ANY, *TEXT_OK), "ok"),
+    ("default", "GET /", OK, answer("200 OK", VARY, ANY, *TEXT_OK), "ok"),
     (
         "default",
         "GET /",
-        "",
-        "200 OK\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 2",
+        OTHER,
+        answer("200 OK", VARY, ANY, *TEXT_OK),
         "ok",
     ),
-    (
-        "default",
-        "GET /",
-        "Origin: https://ok.example",
-        "200 OK\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 2",
-        "ok",
-    ),
-    (
-        "default",
-        "GET /",
-        "Origin: https://other.example",
-        "200 OK\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 2",
-        "ok",
-    ),
-    (
-        "default",
-        "GET /",
-        "Origin: null",
-        "200 OK\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 2",
-        "ok",
-    ),
-    (
-        "default",
-        "HEAD /",
-        "Origin: https://ok.example",
-        "200 OK\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 2",
-        "",
-    ),
-    (
-        "default",
-        "POST /",
-        "Origin: https://ok.example",
-        "200 OK\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 2",
-        "ok",
-    ),
+    ("default", "GET /", "Origin: null", answer("200 OK", VARY, ANY, *TEXT_OK), "ok"),
+    ("default", "HEAD /", OK, answer("200 OK", VARY, ANY, *TEXT_OK), ""),
+    ("default", "POST /", OK, answer("200 OK", VARY, ANY, *TEXT_OK), "ok"),
     (
         "default",
         "GET /json",
-        "Origin: https://ok.example",
-        "200 OK\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Content-Type: application/json; charset=utf-8\n"
-        "Content-Length: 11",
+        OK,
+        answer(
+            "200 OK",
+            VARY,
+            ANY,
+            "Content-Type: application/json; charset=utf-8",
+            "Content-Length: 11",
+        ),
         '{"ok":true}',
     ),
-    (
-        "default",
-        "OPTIONS /",
-        "Origin: https://ok.example",
-        "200 OK\nVary: Origin\nContent-Type: text/plain; charset=utf-8\nContent-Length: 2",
-        "ok",
-    ),
-    (
-        "default",
-        "OPTIONS /",
-        "",
-        "200 OK\nVary: Origin\nContent-Type: text/plain; charset=utf-8\nContent-Length: 2",
-        "ok",
-    ),
-    (
-        "default",
-        "OPTIONS /",
-        "Origin: https://ok.example\nAccess-Control-Request-Method: PUT",
-        "204 No Content\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Access-Control-Allow-Methods: GET,HEAD,PUT,POST,DELETE,PATCH",
-        "",
-    ),
+    ("default", "OPTIONS /", OK, answer("200 OK", VARY, *TEXT_OK), "ok"),
+    ("default", "OPTIONS /", "", answer("200 OK", VARY, *TEXT_OK), "ok"),
+    ("default", "OPTIONS /", PREFLIGHT, answer("204 No Content", VARY, ANY, METHODS), ""),
     (
         "default",
         "OPTIONS /",
         "Access-Control-Request-Method: PUT",
-        "204 No Content\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Access-Control-Allow-Methods: GET,HEAD,PUT,POST,DELETE,PATCH",
+        answer("204 No Content", VARY, ANY, METHODS),
         "",
     ),
     (
         "default",
         "OPTIONS /",
-        "Origin: https://ok.example\n"
-        "Access-Control-Request-Method: PUT\n"
-        "Access-Control-Request-Headers: x-foo,content-type",
-        "204 No Content\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Access-Control-Allow-Methods: GET,HEAD,PUT,POST,DELETE,PATCH\n"
-        "Access-Control-Allow-Headers: x-foo,content-type",
+        PREFLIGHT_HEADERS,
+        answer(
+            "204 No Content", VARY, ANY, METHODS, "Access-Control-Allow-Headers: x-foo,content-type"
+        ),
         "",
     ),
     (
         "default",
         "OPTIONS /",
-        "Origin: https://ok.example\n"
-        "Access-Control-Request-Method: PUT\n"
-        "Access-Control-Request-Private-Network: true",
-        "204 No Content\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Access-Control-Allow-Methods: GET,HEAD,PUT,POST,DELETE,PATCH",
+        PREFLIGHT_PRIVATE,
+        answer("204 No Content", VARY, ANY, METHODS),
         "",
     ),
     (
         "default",
         "OPTIONS /",
-        "Origin: https://other.example\nAccess-Control-Request-Method: PUT",
-        "204 No Content\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Access-Control-Allow-Methods: GET,HEAD,PUT,POST,DELETE,PATCH",
+        f"{OTHER}\nAccess-Control-Request-Method: PUT",
+        answer("204 No Content", VARY, ANY, METHODS),
         "",
     ),
     (
         "default",
         "GET /throw500",
-        "Origin: https://ok.example",
-        "500 Internal Server Error\n"
-        "Access-Control-Allow-Origin: *\n"
-        "vary: Origin\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 21",
+        OK,
+        answer("500 Internal Server Error", ANY, VARY_ON_ERROR, TEXT, "Content-Length: 21"),
         "Internal Server Error",
     ),
     (
         "default",
         "GET /throw404",
-        "Origin: https://ok.example",
-        "404 Not Found\n"
-        "Access-Control-Allow-Origin: *\n"
-        "vary: Origin\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 9",
+        OK,
+        answer("404 Not Found", ANY, VARY_ON_ERROR, TEXT, "Content-Length: 9"),
         "Not Found",
     ),
     (
         "default",
         "GET /throw-headers",
-        "Origin: https://ok.example",
-        "400 Bad Request\n"
-        "X-Err: 1\n"
-        "Access-Control-Allow-Origin: *\n"
-        "vary: Accept, Origin\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 3",
+        OK,
+        answer(
+            "400 Bad Request", "X-Err: 1", ANY, "vary: Accept, Origin", TEXT, "Content-Length: 3"
+        ),
         "bad",
     ),
     (
         "default",
         "GET /throw-varystar",
-        "Origin: https://ok.example",
-        "400 Bad Request\n"
-        "Access-Control-Allow-Origin: *\n"
-        "vary: *\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 3",
+        OK,
+        answer("400 Bad Request", ANY, "vary: *", TEXT, "Content-Length: 3"),
         "bad",
     ),
     (
         "default",
         "GET /throw500",
-        "Origin: https://other.example",
-        "500 Internal Server Error\n"
-        "Access-Control-Allow-Origin: *\n"
-        "vary: Origin\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 21",
+        OTHER,
+        answer("500 Internal Server Error", ANY, VARY_ON_ERROR, TEXT, "Content-Length: 21"),
         "Internal Server Error",
     ),
     (
         "default",
         "GET /vary",
-        "Origin: https://ok.example",
-        "200 OK\n"
-        "Vary: Origin, Accept-Encoding\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 2",
+        OK,
+        answer("200 OK", "Vary: Origin, Accept-Encoding", ANY, *TEXT_OK),
         "ok",
     ),
     (
         "default",
         "GET /none",
-        "Origin: https://ok.example",
-        "404 Not Found\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 9",
+        OK,
+        answer("404 Not Found", VARY, ANY, TEXT, "Content-Length: 9"),
         "Not Found",
     ),
-    (
-        "fixed",
-        "GET /",
-        "Origin: https://ok.example",
-        "200 OK\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: https://ok.example\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 2",
-        "ok",
-    ),
+    ("fixed", "GET /", OK, answer("200 OK", VARY, OK_ORIGIN, *TEXT_OK), "ok"),
     (
         "fixed",
         "OPTIONS /",
-        "Origin: https://ok.example\n"
-        "Access-Control-Request-Method: PUT\n"
-        "Access-Control-Request-Headers: x-foo,content-type",
-        "204 No Content\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: https://ok.example\n"
-        "Access-Control-Allow-Methods: GET,HEAD,PUT,POST,DELETE,PATCH\n"
-        "Access-Control-Allow-Headers: x-foo,content-type",
+        PREFLIGHT_HEADERS,
+        answer(
+            "204 No Content",
+            VARY,
+            OK_ORIGIN,
+            METHODS,
+            "Access-Control-Allow-Headers: x-foo,content-type",
+        ),
         "",
     ),
     (
         "fixed",
         "GET /throw500",
-        "Origin: https://ok.example",
-        "500 Internal Server Error\n"
-        "Access-Control-Allow-Origin: https://ok.example\n"
-        "vary: Origin\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 21",
+        OK,
+        answer("500 Internal Server Error", OK_ORIGIN, VARY_ON_ERROR, TEXT, "Content-Length: 21"),
         "Internal Server Error",
     ),
-    (
-        "fn_async",
-        "GET /",
-        "Origin: https://ok.example",
-        "200 OK\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: https://ok.example\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 2",
-        "ok",
-    ),
-    (
-        "fn_async",
-        "GET /",
-        "Origin: https://other.example",
-        "200 OK\nVary: Origin\nContent-Type: text/plain; charset=utf-8\nContent-Length: 2",
-        "ok",
-    ),
+    ("fn_async", "GET /", OK, answer("200 OK", VARY, OK_ORIGIN, *TEXT_OK), "ok"),
+    ("fn_async", "GET /", OTHER, answer("200 OK", VARY, *TEXT_OK), "ok"),
+    ("fn_async", "OPTIONS /", PREFLIGHT, answer("204 No Content", VARY, OK_ORIGIN, METHODS), ""),
     (
         "fn_async",
         "OPTIONS /",
-        "Origin: https://ok.example\nAccess-Control-Request-Method: PUT",
-        "204 No Content\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: https://ok.example\n"
-        "Access-Control-Allow-Methods: GET,HEAD,PUT,POST,DELETE,PATCH",
-        "",
-    ),
-    (
-        "fn_async",
-        "OPTIONS /",
-        "Origin: https://other.example\nAccess-Control-Request-Method: PUT",
-        "200 OK\nVary: Origin\nContent-Type: text/plain; charset=utf-8\nContent-Length: 2",
+        f"{OTHER}\nAccess-Control-Request-Method: PUT",
+        answer("200 OK", VARY, *TEXT_OK),
         "ok",
     ),
     (
         "fn_async",
         "GET /throw500",
-        "Origin: https://ok.example",
-        "500 Internal Server Error\n"
-        "Access-Control-Allow-Origin: https://ok.example\n"
-        "vary: Origin\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 21",
+        OK,
+        answer("500 Internal Server Error", OK_ORIGIN, VARY_ON_ERROR, TEXT, "Content-Length: 21"),
         "Internal Server Error",
     ),
-    (
-        "creds_fixed",
-        "GET /",
-        "",
-        "200 OK\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: https://ok.example\n"
-        "Access-Control-Allow-Credentials: true\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 2",
-        "ok",
-    ),
-    (
-        "creds_fixed",
-        "GET /",
-        "Origin: https://ok.example",
-        "200 OK\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: https://ok.example\n"
-        "Access-Control-Allow-Credentials: true\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 2",
-        "ok",
-    ),
+    ("creds_fixed", "GET /", "", answer("200 OK", VARY, OK_ORIGIN, CREDENTIALS, *TEXT_OK), "ok"),
+    ("creds_fixed", "GET /", OK, answer("200 OK", VARY, OK_ORIGIN, CREDENTIALS, *TEXT_OK), "ok"),
     (
         "creds_fixed",
         "OPTIONS /",
-        "Origin: https://ok.example\nAccess-Control-Request-Method: PUT",
-        "204 No Content\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: https://ok.example\n"
-        "Access-Control-Allow-Credentials: true\n"
-        "Access-Control-Allow-Methods: GET,HEAD,PUT,POST,DELETE,PATCH",
+        PREFLIGHT,
+        answer("204 No Content", VARY, OK_ORIGIN, CREDENTIALS, METHODS),
         "",
     ),
     (
         "creds_fixed",
         "GET /throw-headers",
-        "Origin: https://ok.example",
-        "400 Bad Request\n"
-        "X-Err: 1\n"
-        "Access-Control-Allow-Origin: https://ok.example\n"
-        "Access-Control-Allow-Credentials: true\n"
-        "vary: Accept, Origin\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 3",
+        OK,
+        answer(
+            "400 Bad Request",
+            "X-Err: 1",
+            OK_ORIGIN,
+            CREDENTIALS,
+            "vary: Accept, Origin",
+            TEXT,
+            "Content-Length: 3",
+        ),
         "bad",
     ),
-    (
-        "creds_fn",
-        "GET /",
-        "Origin: https://ok.example",
-        "200 OK\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: https://ok.example\n"
-        "Access-Control-Allow-Credentials: true\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 2",
-        "ok",
-    ),
-    (
-        "creds_fn",
-        "GET /",
-        "Origin: https://other.example",
-        "200 OK\nVary: Origin\nContent-Type: text/plain; charset=utf-8\nContent-Length: 2",
-        "ok",
-    ),
+    ("creds_fn", "GET /", OK, answer("200 OK", VARY, OK_ORIGIN, CREDENTIALS, *TEXT_OK), "ok"),
+    ("creds_fn", "GET /", OTHER, answer("200 OK", VARY, *TEXT_OK), "ok"),
     (
         "creds_fn",
         "GET /json",
-        "Origin: https://ok.example",
-        "200 OK\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: https://ok.example\n"
-        "Content-Type: application/json; charset=utf-8\n"
-        "Content-Length: 11",
+        OK,
+        answer(
+            "200 OK",
+            VARY,
+            OK_ORIGIN,
+            "Content-Type: application/json; charset=utf-8",
+            "Content-Length: 11",
+        ),
         '{"ok":true}',
     ),
     (
         "creds_fn",
         "OPTIONS /",
-        "Origin: https://ok.example\nAccess-Control-Request-Method: PUT",
-        "204 No Content\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: https://ok.example\n"
-        "Access-Control-Allow-Credentials: true\n"
-        "Access-Control-Allow-Methods: GET,HEAD,PUT,POST,DELETE,PATCH",
+        PREFLIGHT,
+        answer("204 No Content", VARY, OK_ORIGIN, CREDENTIALS, METHODS),
         "",
     ),
     (
         "full",
         "GET /",
-        "Origin: https://ok.example",
-        "200 OK\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Access-Control-Expose-Headers: X-Res,X-Other\n"
-        "Cross-Origin-Opener-Policy: same-origin\n"
-        "Cross-Origin-Embedder-Policy: require-corp\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 2",
+        OK,
+        answer(
+            "200 OK",
+            VARY,
+            ANY,
+            "Access-Control-Expose-Headers: X-Res,X-Other",
+            "Cross-Origin-Opener-Policy: same-origin",
+            "Cross-Origin-Embedder-Policy: require-corp",
+            *TEXT_OK,
+        ),
         "ok",
     ),
     (
         "full",
         "HEAD /",
-        "Origin: https://ok.example",
-        "200 OK\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Access-Control-Expose-Headers: X-Res,X-Other\n"
-        "Cross-Origin-Opener-Policy: same-origin\n"
-        "Cross-Origin-Embedder-Policy: require-corp\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 2",
+        OK,
+        answer(
+            "200 OK",
+            VARY,
+            ANY,
+            "Access-Control-Expose-Headers: X-Res,X-Other",
+            "Cross-Origin-Opener-Policy: same-origin",
+            "Cross-Origin-Embedder-Policy: require-corp",
+            *TEXT_OK,
+        ),
         "",
     ),
     (
         "full",
         "OPTIONS /",
-        "Origin: https://ok.example\n"
-        "Access-Control-Request-Method: PUT\n"
-        "Access-Control-Request-Headers: x-foo,content-type",
-        "204 No Content\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Access-Control-Max-Age: 600\n"
-        "Access-Control-Allow-Methods: GET,POST\n"
-        "Cross-Origin-Opener-Policy: same-origin\n"
-        "Cross-Origin-Embedder-Policy: require-corp\n"
-        "Access-Control-Allow-Headers: X-A,X-B",
+        PREFLIGHT_HEADERS,
+        answer(
+            "204 No Content",
+            VARY,
+            ANY,
+            "Access-Control-Max-Age: 600",
+            "Access-Control-Allow-Methods: GET,POST",
+            "Cross-Origin-Opener-Policy: same-origin",
+            "Cross-Origin-Embedder-Policy: require-corp",
+            "Access-Control-Allow-Headers: X-A,X-B",
+        ),
         "",
     ),
     (
         "full",
         "OPTIONS /",
-        "Origin: https://ok.example\n"
-        "Access-Control-Request-Method: PUT\n"
-        "Access-Control-Request-Private-Network: true",
-        "204 No Content\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Access-Control-Max-Age: 600\n"
-        "Access-Control-Allow-Private-Network: true\n"
-        "Access-Control-Allow-Methods: GET,POST\n"
-        "Cross-Origin-Opener-Policy: same-origin\n"
-        "Cross-Origin-Embedder-Policy: require-corp\n"
-        "Access-Control-Allow-Headers: X-A,X-B",
+        PREFLIGHT_PRIVATE,
+        answer(
+            "204 No Content",
+            VARY,
+            ANY,
+            "Access-Control-Max-Age: 600",
+            "Access-Control-Allow-Private-Network: true",
+            "Access-Control-Allow-Methods: GET,POST",
+            "Cross-Origin-Opener-Policy: same-origin",
+            "Cross-Origin-Embedder-Policy: require-corp",
+            "Access-Control-Allow-Headers: X-A,X-B",
+        ),
         "",
     ),
     (
         "full",
         "GET /throw-varystar",
-        "Origin: https://ok.example",
-        "400 Bad Request\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Access-Control-Expose-Headers: X-Res,X-Other\n"
-        "Cross-Origin-Opener-Policy: same-origin\n"
-        "Cross-Origin-Embedder-Policy: require-corp\n"
-        "vary: *\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 3",
+        OK,
+        answer(
+            "400 Bad Request",
+            ANY,
+            "Access-Control-Expose-Headers: X-Res,X-Other",
+            "Cross-Origin-Opener-Policy: same-origin",
+            "Cross-Origin-Embedder-Policy: require-corp",
+            "vary: *",
+            TEXT,
+            "Content-Length: 3",
+        ),
         "bad",
     ),
     (
         "strings",
         "GET /",
-        "Origin: https://ok.example",
-        "200 OK\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Access-Control-Expose-Headers: X-Res\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 2",
+        OK,
+        answer("200 OK", VARY, ANY, "Access-Control-Expose-Headers: X-Res", *TEXT_OK),
         "ok",
     ),
     (
         "strings",
         "OPTIONS /",
-        "Origin: https://ok.example\n"
-        "Access-Control-Request-Method: PUT\n"
-        "Access-Control-Request-Headers: x-foo,content-type",
-        "204 No Content\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Access-Control-Max-Age: 5\n"
-        "Access-Control-Allow-Methods: GET,PUT\n"
-        "Access-Control-Allow-Headers: X-A",
+        PREFLIGHT_HEADERS,
+        answer(
+            "204 No Content",
+            VARY,
+            ANY,
+            "Access-Control-Max-Age: 5",
+            "Access-Control-Allow-Methods: GET,PUT",
+            "Access-Control-Allow-Headers: X-A",
+        ),
         "",
     ),
-    (
-        "nokeep",
-        "GET /",
-        "Origin: https://ok.example",
-        "200 OK\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 2",
-        "ok",
-    ),
+    ("nokeep", "GET /", OK, answer("200 OK", VARY, ANY, *TEXT_OK), "ok"),
     (
         "nokeep",
         "GET /throw500",
-        "Origin: https://ok.example",
-        "500 Internal Server Error\nContent-Type: text/plain; charset=utf-8\nContent-Length: 21",
+        OK,
+        answer("500 Internal Server Error", TEXT, "Content-Length: 21"),
         "Internal Server Error",
     ),
     (
         "nokeep",
         "GET /throw404",
-        "Origin: https://ok.example",
-        "404 Not Found\nContent-Type: text/plain; charset=utf-8\nContent-Length: 9",
+        OK,
+        answer("404 Not Found", TEXT, "Content-Length: 9"),
         "Not Found",
     ),
     (
         "nokeep",
         "GET /throw-headers",
-        "Origin: https://ok.example",
-        "400 Bad Request\n"
-        "X-Err: 1\n"
-        "Vary: Accept\n"
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Length: 3",
+        OK,
+        answer("400 Bad Request", "X-Err: 1", "Vary: Accept", TEXT, "Content-Length: 3"),
         "bad",
     ),
     (
         "no_methods",
         "OPTIONS /",
-        "Origin: https://ok.example\n"
-        "Access-Control-Request-Method: PUT\n"
-        "Access-Control-Request-Headers: x-foo,content-type",
-        "204 No Content\n"
-        "Vary: Origin\n"
-        "Access-Control-Allow-Origin: *\n"
-        "Access-Control-Allow-Headers: x-foo,content-type",
+        PREFLIGHT_HEADERS,
+        answer("204 No Content", VARY, ANY, "Access-Control-Allow-Headers: x-foo,content-type"),
         "",
     ),
 ]

@@ -9,23 +9,8 @@ import pytest
 from aiohttp import web
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient
-from koa.logger import LogArgs, logger
-
-
-class Capture:
-    def __init__(self) -> None:
-        self.entries: list[tuple[str, LogArgs]] = []
-        self._grew = asyncio.Event()
-
-    def __call__(self, line: str, args: LogArgs) -> None:
-        self.entries.append((line, args))
-        self._grew.set()
-
-    async def wait(self, count: int) -> list[tuple[str, LogArgs]]:
-        while len(self.entries) < count:
-            self._grew.clear()
-            await asyncio.wait_for(self._grew.wait(), 5)
-        return self.entries
+from koa.logger import logger
+from logger_helpers import Capture
 
 
 async def failing_stream(first: bytes | None) -> AsyncIterator[bytes]:

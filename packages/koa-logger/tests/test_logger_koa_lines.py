@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import pytest
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient
-from koa.logger import LogArgs, logger
+from koa.logger import logger
+from logger_helpers import Capture
 
 TIME = re.compile(r"\d{1,3}(,\d{3})*ms|\d[\d,]*s")
 
@@ -46,22 +46,6 @@ async def behave(ctx: Context, next: Next) -> None:
         raise StatusError(int(arg))
     else:
         ctx.body = "hello world"
-
-
-class Capture:
-    def __init__(self) -> None:
-        self.entries: list[tuple[str, LogArgs]] = []
-        self._grew = asyncio.Event()
-
-    def __call__(self, line: str, args: LogArgs) -> None:
-        self.entries.append((line, args))
-        self._grew.set()
-
-    async def wait(self, count: int) -> list[tuple[str, LogArgs]]:
-        while len(self.entries) < count:
-            self._grew.clear()
-            await asyncio.wait_for(self._grew.wait(), 5)
-        return self.entries
 
 
 async def log_of(method: str, target: str, *, color: bool = False) -> tuple[str, str, str]:

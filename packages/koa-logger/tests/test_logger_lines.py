@@ -13,6 +13,7 @@ from aiohttp import web
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient
 from koa.logger import LogArgs, logger
+from logger_helpers import Capture
 
 TIME = re.compile(r"\d{1,3}(,\d{3})*ms|\d[\d,]*s")
 
@@ -20,28 +21,6 @@ TIME = re.compile(r"\d{1,3}(,\d{3})*ms|\d[\d,]*s")
 GRAY, BOLD, UNBOLD, END = "\x1b[90m", "\x1b[1m", "\x1b[22m", "\x1b[39m"
 COLORS = {"green": "\x1b[32m", "cyan": "\x1b[36m", "yellow": "\x1b[33m", "red": "\x1b[31m"}
 COLORS["magenta"] = "\x1b[35m"
-
-
-class Capture:
-    """A transporter that keeps what it receives and lets a test wait for lines."""
-
-    def __init__(self) -> None:
-        self.entries: list[tuple[str, LogArgs]] = []
-        self._grew = asyncio.Event()
-
-    def __call__(self, line: str, args: LogArgs) -> None:
-        self.entries.append((line, args))
-        self._grew.set()
-
-    async def wait(self, count: int) -> list[tuple[str, LogArgs]]:
-        while len(self.entries) < count:
-            self._grew.clear()
-            await asyncio.wait_for(self._grew.wait(), 5)
-        return self.entries
-
-    @property
-    def lines(self) -> list[str]:
-        return [line for line, _ in self.entries]
 
 
 def elapsed(args: LogArgs) -> str:

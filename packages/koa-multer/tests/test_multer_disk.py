@@ -5,7 +5,6 @@ never removes what it stored; a handler there has to."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import os
 import re
@@ -17,86 +16,18 @@ import pytest
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient
 from koa.multer import DiskStorage, File, multer, uploaded_file, uploaded_files
-
-WAIT = 10.0  # an upper bound on waiting for the server, never an assertion about speed
-
-
-class Raw:
-    """A raw HTTP/1.1 connection: send bytes when you like, read one response."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
-
-    async def send(self, data: bytes) -> None:
-        self.writer.write(data)
-        await self.writer.drain()
-
-    async def response(self) -> tuple[int, dict[str, str], bytes]:
-        """Status, lower-case headers and body (by Content-Length) of the next response."""
-        head = await asyncio.wait_for(self.reader.readuntil(b"\r\n\r\n"), WAIT)
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split()[1])
-        headers: dict[str, str] = {}
-        for line in lines[1:]:
-            if line:
-                name, _, value = line.partition(":")
-                headers[name.strip().lower()] = value.strip()
-        length = int(headers.get("content-length", "0"))
-        body = await asyncio.wait_for(self.reader.readexactly(length), WAIT) if length else b""
-        return status, headers, body
-
-    async def close(self) -> None:
-        self.writer.close()
-        with contextlib.suppress(ConnectionError):
-            await self.writer.wait_closed()
-
-
-async def connect(port: int) -> Raw:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    return Raw(reader, writer)
+from multer_helpers import CT, body, connect, left_on_disk, part, upload_folder
 
 
 @pytest.fixture
 def uploads(tmp_path: Path) -> Path:
-    """An empty folder for disk storage."""
-    folder = tmp_path / "uploads"
-    folder.mkdir()
-    return folder
+    return upload_folder(tmp_path)
 
 
-def listing(folder: Path) -> list[str]:
-    """The names in ``folder``, sorted."""
-    return sorted(os.listdir(folder))
-
-
-async def left_on_disk(folder: Path) -> list[str]:
-    """The names still in ``folder`` once the server has had time to clean up (files are
-    removed after the response, in a thread)."""
-    for _ in range(int(WAIT / 0.02)):
-        if not listing(folder):
-            break
-        await asyncio.sleep(0.02)
-    return listing(folder)
-
-
-BOUNDARY = "XyZ"
-CT = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
 HEAD = (
     b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=XyZ\r\n"
     b"Content-Length: 10000000\r\n\r\n"
 )
-
-
-def part(name: str, value: bytes, filename: str | None = None) -> bytes:
-    disposition = f'Content-Disposition: form-data; name="{name}"'
-    if filename is not None:
-        disposition += f'; filename="{filename}"'
-    return f"--{BOUNDARY}\r\n{disposition}\r\n\r\n".encode() + value + b"\r\n"
-
-
-def body(*parts: bytes) -> bytes:
-    return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
 
 
 def app_with(*middleware: Any) -> Koa[Any]:

@@ -3,27 +3,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient
 from koa.router import Router
-
-
-def rep(tag: str) -> Any:
-    def handler(ctx: Context, next: Next) -> None:
-        ctx.body = {"tag": tag, "params": ctx.params, "route": ctx.matched_route}
-
-    return handler
-
-
-def trace(label: str) -> Any:
-    async def mw(ctx: Context, next: Next) -> None:
-        ctx.state.setdefault("trace", []).append(label)
-        await next()
-
-    return mw
+from router_helpers import app_of, rep, send, trace, with_trace
 
 
 def param_trace(label: str) -> Any:
@@ -32,38 +17,6 @@ def param_trace(label: str) -> Any:
         await next()
 
     return handler
-
-
-def with_trace(tag: str) -> Any:
-    def handler(ctx: Context, next: Next) -> None:
-        ctx.body = {"tag": tag, "params": ctx.params, "trace": ctx.state.get("trace", [])}
-
-    return handler
-
-
-class Answer:
-    def __init__(self, raw: bytes) -> None:
-        head, _, self.body = raw.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        self.status = int(lines[0][9:12])
-        self.headers = {k.lower(): v.strip() for k, _, v in (h.partition(":") for h in lines[1:])}
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-async def send(client: TestClient, method: str, target: str) -> Answer:
-    raw = await client.raw(
-        f"{method} {target} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".encode()
-    )
-    return Answer(raw)
-
-
-def app_of(*routers: Router) -> Koa:
-    app: Koa = Koa()
-    for router in routers:
-        app.use(router.routes()).use(router.allowed_methods())
-    return app
 
 
 async def test_nested_routers_keep_their_own_options() -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from koa.core import Context, Koa, Next
+from koa.core import Context, Next
 from koa.core.testing import TestClient
 from koa.router import Router
+from router_helpers import app_of, trace
 
 
 def rep(tag: str) -> Any:
@@ -15,21 +16,6 @@ def rep(tag: str) -> Any:
         ctx.body = {"tag": tag, "route": ctx.matched_route, "trace": ctx.state.get("trace", [])}
 
     return handler
-
-
-def trace(label: str) -> Any:
-    async def mw(ctx: Context, next: Next) -> None:
-        ctx.state.setdefault("trace", []).append(label)
-        await next()
-
-    return mw
-
-
-def app_of(*routers: Router) -> Koa:
-    app: Koa = Koa()
-    for router in routers:
-        app.use(router.routes()).use(router.allowed_methods())
-    return app
 
 
 async def test_use_middleware_is_as_case_insensitive_as_the_routes() -> None:

@@ -2,37 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from koa.core import Koa
 from koa.core.testing import TestClient
 from koa.router import Router
-
-
-class Answer:
-    def __init__(self, raw: bytes) -> None:
-        head, _, self.body = raw.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        self.status = int(lines[0][9:12])
-        self.headers = {k.lower(): v.strip() for k, _, v in (h.partition(":") for h in lines[1:])}
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-async def send(client: TestClient, method: str, target: str) -> Answer:
-    raw = await client.raw(
-        f"{method} {target} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".encode()
-    )
-    return Answer(raw)
-
-
-def app_of(*routers: Router) -> Koa:
-    app: Koa = Koa()
-    for router in routers:
-        app.use(router.routes()).use(router.allowed_methods())
-    return app
+from router_helpers import app_of, send
 
 
 async def test_redirects() -> None:

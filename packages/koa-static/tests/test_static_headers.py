@@ -8,17 +8,7 @@ from typing import Any
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient
 from koa.static import serve
-
-
-def static_app(root: Path, **options: Any) -> Koa[Any]:
-    app: Koa[Any] = Koa()
-    app.use(serve(root, **options))
-
-    async def downstream(ctx: Context[Any], next: Next) -> None:
-        ctx.body = f"downstream {ctx.path}"
-
-    app.use(downstream)
-    return app
+from static_helpers import static_app
 
 
 async def test_fallback_response_varies_on_accept(public: Path) -> None:

@@ -280,6 +280,12 @@ class AiohttpConnection:
             # Nothing was sent (the connection was cut): aiohttp gets an empty response it
             # cannot write any more.
             return web.Response()
+        if result.keep_alive is False and not self.native.content.is_eof():
+            # An answer that ends the connection before the body was all received (a 413
+            # with ``Connection: close``): the client is still sending it.
+            linger = getattr(self.native.protocol, "linger_on_close", None)
+            if linger is not None:
+                linger()
         return result  # type: ignore[no-any-return]
 
     # -- request ---------------------------------------------------------------------------
@@ -383,10 +389,18 @@ class AiohttpConnection:
         # HTTP's rules, as aiohttp applies them: no body for HEAD, 1xx, 204 and 304
         # (RFC 9110 6.4.1); a length unless one is implied.
         no_body = status < 200 or status == 204 or status == 304 or method == "HEAD"
-        if body and "Transfer-Encoding" in headers and not no_body:
+        if status == 205 and not no_body:
+            # No content in a 205 (RFC 9110 15.3.6), framed as Node frames it: neither a
+            # length nor chunking, and the connection closes right after the head (the
+            # RFC's third way; a length-less 205 body runs to the close, RFC 9112 6.3).
+            headers.popall("Content-Length", None)
+            headers.popall("Transfer-Encoding", None)
+            body = None
+            close = True
+        elif body and "Transfer-Encoding" in headers and not no_body:
             await self._send_chunked(status, reason, headers, body)
             return
-        if "Content-Length" not in headers:
+        elif "Content-Length" not in headers:
             size = len(body) if body else 0
             if size or (status != 304 and method != "HEAD"):
                 headers["Content-Length"] = str(size)
@@ -533,6 +547,49 @@ def request_handler(
 # -- server glue -----------------------------------------------------------------------------
 
 
+class _Discard(asyncio.Protocol):
+    """A connection's protocol during its lingering close: the server's sending side is shut
+    (after what it wrote is flushed), and what the client still sends is read and dropped
+    until it shuts its own side, sends more than ``limit`` bytes, or ``seconds`` pass; the
+    connection then closes, with no input left unread (so without a reset) in the first case.
+    """
+
+    def __init__(
+        self, handler: RequestHandler, transport: asyncio.Transport, limit: int, seconds: float
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        self.done: asyncio.Future[None] = loop.create_future()
+        self.handler = handler
+        self.transport = transport
+        self.left = limit
+        self.timer = loop.call_later(seconds, self.close)
+        transport.set_protocol(self)
+        if transport.can_write_eof():  # not under TLS: close_notify ends it there
+            transport.write_eof()
+        transport.resume_reading()  # aiohttp may have paused it (flow control)
+
+    def data_received(self, data: bytes) -> None:
+        self.left -= len(data)
+        if self.left < 0:
+            self.close()
+
+    def eof_received(self) -> None:
+        self.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.stop()
+        self.handler.connection_lost(exc)  # aiohttp's bookkeeping of its connections
+
+    def close(self) -> None:
+        self.stop()
+        self.transport.close()
+
+    def stop(self) -> None:
+        self.timer.cancel()
+        if not self.done.done():
+            self.done.set_result(None)
+
+
 class _RequestHandler(RequestHandler):
     """aiohttp's connection handler, answering what it cannot parse the way Koa answers.
 
@@ -544,6 +601,11 @@ class _RequestHandler(RequestHandler):
 
     peer_done = False
     """The client shut its sending side while requests were still to answer."""
+
+    lingering: tuple[int, float] = (0, 0.0)
+    """A lingering close's bounds, ``(bytes, seconds)``: set by ``Server`` per connection."""
+
+    _sink: _Discard | None = None
 
     def handle_error(
         self,
@@ -571,7 +633,48 @@ class _RequestHandler(RequestHandler):
             headers={"Content-Type": "text/plain; charset=utf-8"},
         )
         res.force_close()
+        # The parser stopped mid-request (a 100 KB header line, a bad chunk): the client may
+        # still be sending what follows.
+        self.linger_on_close()
         return res
+
+    def linger_on_close(self) -> None:
+        """End the connection, once the current answer is written, with a lingering close
+        (RFC 9112 9.6, nginx's ``lingering_close``) rather than at once.
+
+        Closing a socket that still holds unread input makes the kernel send a reset, which
+        can reach the client before it has read the answer (a 431 for a huge header, a 413
+        for an upload refused early): it then sees a reset connection, not the answer. So
+        the server shuts its sending side (the client reads the answer, then end of file),
+        reads and drops what the client still sends, and closes when the client has sent
+        everything, or after ``lingering_time`` seconds or ``lingering_bytes`` bytes.
+        """
+        self.finish_response = self._finish_then_linger  # type: ignore[method-assign]
+
+    async def _finish_then_linger(
+        self, request: web.BaseRequest, resp: web.StreamResponse, start_time: float | None
+    ) -> tuple[web.StreamResponse, bool]:
+        result = await super().finish_response(request, resp, start_time)
+        transport = self.transport
+        limit, seconds = self.lingering
+        if result[1] or transport is None or transport.is_closing() or seconds <= 0:
+            return result  # the answer did not go out whole, or the client is gone
+        if self.peer_done:
+            return result  # the client has sent everything already (FIN)
+        self._sink = sink = _Discard(self, transport, limit, seconds)
+        try:
+            await sink.done
+        finally:
+            # Closed already (or closing now, on cancellation); aiohttp then skips its own
+            # lingering read of the request body and ends the connection.
+            sink.close()
+            self.force_close()
+        return result
+
+    async def shutdown(self, timeout: float | None = 15.0) -> None:
+        if self._sink is not None:
+            self._sink.close()  # the server is going away: stop lingering
+        await super().shutdown(timeout)
 
     def eof_received(self) -> bool:  # type: ignore[override]  # asyncio allows a bool
         """The client shut its sending side (``shutdown(SHUT_WR)``, ``printf ... | nc -N``).
@@ -630,12 +733,26 @@ class Server(web.Server):
     ``requestTimeout``: a request body still incomplete ``request_timeout`` seconds after its
     head arrived gets ``408 Request Timeout`` and the connection closes (aiohttp waits for
     it forever, so a stalled upload would hold its handler and its socket). ``None`` or 0
-    turns it off, as does a ``request_factory`` of your own."""
+    turns it off, as does a ``request_factory`` of your own.
+
+    An answer that ends the connection while the client may still be sending (an
+    unparsable or oversized request, a refused upload) ends it with a lingering close: see
+    ``_RequestHandler.linger_on_close``. It lasts ``lingering_time`` seconds at most
+    (aiohttp's option, which also bounds aiohttp's own reading of an unread body on a
+    connection kept alive; 0 turns both off) and reads ``lingering_bytes`` at most.
+    """
 
     def __init__(
-        self, handler: Any, *, request_timeout: float | None = 300.0, **kwargs: Any
+        self,
+        handler: Any,
+        *,
+        request_timeout: float | None = 300.0,
+        lingering_time: float = 10.0,
+        lingering_bytes: int = 64 * 1024 * 1024,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(handler, **kwargs)
+        super().__init__(handler, lingering_time=lingering_time, **kwargs)
+        self.lingering = (lingering_bytes, float(lingering_time))
         if request_timeout and kwargs.get("request_factory") is None:
             self.request_factory = _timed_request_factory(self._loop, request_timeout)
 
@@ -644,7 +761,9 @@ class Server(web.Server):
         kwargs = getattr(self, "_kwargs", None)
         if loop is None or kwargs is None:  # pragma: no cover - a future aiohttp layout
             return super().__call__()
-        return _RequestHandler(self, loop=loop, **kwargs)
+        handler = _RequestHandler(self, loop=loop, **kwargs)
+        handler.lingering = self.lingering
+        return handler
 
 
 def _timed_request_factory(

@@ -42,6 +42,9 @@ _NO_TAB_NEWLINE = str.maketrans("", "", "\t\n\r")
 
 
 def _header_text(field: str, value: object) -> str:
+    if type(value) is str and value.isascii() and value.isprintable():
+        # The usual value: printable ASCII (no control character), checked in C at a glance.
+        return value
     if isinstance(value, str):
         text = value
     elif isinstance(value, bool):
@@ -56,9 +59,17 @@ def _header_text(field: str, value: object) -> str:
     return text
 
 
+# Header names found valid (a set of the names an app uses; bounded, for names that vary).
+_VALID_FIELDS: set[str] = set()
+
+
 def _check_field(field: str) -> None:
+    if field in _VALID_FIELDS:
+        return
     if not _TOKEN.match(field):
         raise ValueError(f"invalid header name: {field!r}")
+    if len(_VALID_FIELDS) < 1024:
+        _VALID_FIELDS.add(field)
 
 
 class Response:

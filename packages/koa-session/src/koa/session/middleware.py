@@ -123,6 +123,7 @@ class SessionMiddleware:
         "_app_context",
         "_cipher",
         "_context_class",
+        "_fast",
         "_needs_keys",
         "_owns_context",
         "options",
@@ -135,6 +136,9 @@ class SessionMiddleware:
         self._context_class: type[Any] | None = None
         self._owns_context = False
         self._cipher: tuple[object, CookieCipher] | None = None
+        # The context class whose requests take the short path: owned by this middleware,
+        # app.keys checked; ``None`` until the first request has found both.
+        self._fast: type[Any] | None = None
 
     def _claim(self, context_class: type[Any]) -> None:
         """Own ``context_class`` when it is the app's own and no other session() does: then
@@ -145,9 +149,25 @@ class SessionMiddleware:
             context_class._session_middleware = owner = self
         self._owns_context = owner is self
         self._context_class = context_class
+        self._fast = None
 
     async def __call__(self, ctx: Context[Any], next: Next) -> None:
         # The path of every request, touched or not: kept to a few dict operations.
+        if type(ctx) is self._fast:
+            namespace = ctx.__dict__
+            if "_session_middleware" not in namespace:
+                try:
+                    await next()
+                finally:
+                    # ctx.session stays readable upstream; it was committed here.
+                    state: ContextSession | None = namespace.get("_session_state")
+                    if state is not None and self.options.auto_commit:
+                        await state.commit()
+                return
+        await self._first(ctx, next)
+
+    async def _first(self, ctx: Context[Any], next: Next) -> None:
+        """The checks the short path skips: app.keys, and whose context class this is."""
         if self._needs_keys:  # until the first request that finds app.keys set
             if ctx.app.keys is None:
                 raise RuntimeError(
@@ -162,10 +182,10 @@ class SessionMiddleware:
         if not self._owns_context or "_session_middleware" in ctx.__dict__:
             await self._marked(ctx, next)
             return
+        self._fast = self._context_class
         try:
             await next()
         finally:
-            # ctx.session stays readable upstream; it was committed here.
             state: ContextSession | None = ctx.__dict__.get("_session_state")
             if state is not None and self.options.auto_commit:
                 await state.commit()

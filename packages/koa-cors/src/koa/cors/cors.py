@@ -175,11 +175,15 @@ def cors(
         # origin: never a control character or a space.
         return result if result == "*" or reflectable_origin(result) else None
 
+    ready_any = ready_fixed is not None or ready_listed is not None
+
     async def cors_middleware(ctx: Context[Any], next: Next) -> None:
         response = ctx.response
         headers = response.headers
-        if (ready_fixed is not None or ready_listed is not None) and ctx.method != "OPTIONS":
-            for name in names:
+        request = ctx.request
+        if ready_any and request.method != "OPTIONS":
+            # No header set yet (the usual case: cors() comes first), or none of ours.
+            for name in names if headers else ():
                 if name in headers:
                     break
             else:
@@ -188,7 +192,7 @@ def cors(
                 else:
                     assert ready_listed is not None
                     # One Origin line, exactly a listed origin (a browser never sends two).
-                    origins = ctx.request.headers.getall("Origin", ())
+                    origins = request.headers.getall("Origin", ())
                     found = None
                     if len(origins) == 1:
                         request_origin = origins[0]

@@ -10,8 +10,8 @@ method and the middleware's own coroutine.
 from __future__ import annotations
 
 import inspect
-from types import FunctionType, MethodType
 from collections.abc import Awaitable, Callable, Generator, Sequence
+from types import FunctionType, MethodType
 from typing import Any, Protocol, TypeAlias, TypeVar
 
 C = TypeVar("C")
@@ -56,7 +56,7 @@ def _direct(fn: Callable[..., Any]) -> Callable[..., Any]:
     sixth of what a middleware layer costs)."""
     if isinstance(fn, (FunctionType, MethodType)):
         return fn
-    call = getattr(type(fn), "__call__", None)
+    call = getattr(type(fn), "__call__", None)  # noqa: B004 - the method, not a callable() test
     return MethodType(call, fn) if isinstance(call, FunctionType) else fn
 
 

@@ -162,10 +162,10 @@ def main() -> None:
 
     runs = {name: case(koa, requests) for name, (koa, requests) in handlers.items()}
 
-    def build() -> None:
+    def build_request() -> None:
         plain.new()
 
-    runs["build"] = build
+    runs["build"] = build_request
     if args.only:
         name, count = args.only.split(":")
         for _ in range(int(count)):

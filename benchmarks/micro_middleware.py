@@ -204,8 +204,9 @@ def main() -> None:
             )
     print(
         f"CPU µs per request: best of {repeats} interleaved batches of {iterations} (building"
-        f" the request, {build:.2f} µs, subtracted), and the extra over the reference: the"
-        f" median of paired differences. Load average {load_before:.2f} at the start,"
+        f" the request, {build:.2f} µs, subtracted); the extra over the reference: the"
+        f" median of paired differences, then the difference of the best batches."
+        f" Load average {load_before:.2f} at the start,"
         f" {os.getloadavg()[0]:.2f} at the end."
         f" {'Each app its own' if args.own_classes else 'One'} context class.\n"
     )
@@ -213,9 +214,10 @@ def main() -> None:
     for name, (label, reference, target) in CASES.items():
         line = f"  {best[name]:7.2f}"
         if reference is not None:
-            line += f"  {extra[name]:+6.2f}  {extra[name] / layer:5.1f} ×layer"
+            gap = best[name] - best[reference]
+            line += f"  {extra[name]:+6.2f}  {gap:+6.2f}  {extra[name] / layer:5.1f} ×layer"
         else:
-            line += " " * 24
+            line += " " * 32
         line += f"  {label}"
         if target is not None:
             # koa-compress's target is "at most", the others' "under".

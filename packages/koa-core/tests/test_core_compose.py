@@ -51,6 +51,32 @@ async def test_plain_functions_are_middleware_too() -> None:
     assert box.trail == ["a>", "sync", "b>", "<b", "<a"]
 
 
+class Forgetful:
+    """A middleware object: calls ``next()`` without awaiting it, ``runs`` times in all."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+
+    async def __call__(self, ctx: Box, next: Next) -> None:
+        self.runs += 1
+        ctx.trail.append("object")
+        if self.runs > 1:
+            next()  # the mistake under test
+            return
+        await next()
+
+
+async def test_an_object_with_call_is_middleware_and_named_in_errors() -> None:
+    mw = Forgetful()
+    chain = compose([layer("a"), mw, layer("b")])
+    box = Box()
+    await chain(box)
+    assert box.trail == ["a>", "object", "b>", "<b", "<a"]
+    with pytest.raises(RuntimeError, match=r"middleware <.*Forgetful object.*missing an await"):
+        await chain(Box())
+    assert mw.runs == 2
+
+
 async def test_the_outer_next_runs_after_the_last_middleware() -> None:
     box = Box()
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from koa.core import Context, Next
+from multidict import istr
 
 from .bodies import JSON, PATH, STREAM, TEXT, json_bytes, kind_of, text_bytes
 from .compressible import compressible
@@ -26,6 +27,9 @@ CompressMiddleware = Callable[[Context[Any], Next], Any]
 
 _KNOWN = (*ENCODINGS, "identity")
 _ACCEPT_ENCODING = "Accept-Encoding"
+# ``istr``, the key type aiohttp's header writer gets from a CIMultiDict: a plain ``str`` key
+# would be converted on every response.
+_VARY = istr("Vary")
 # Cache-Control's no-transform directive (RFC 9111 5.2.1.6): a list item of its own.
 _NO_TRANSFORM = re.compile(r"(?:^|,)\s*no-transform\s*(?:,|$)", re.IGNORECASE)
 _BYTERANGES = re.compile(r"^multipart/byteranges\b", re.IGNORECASE)
@@ -122,7 +126,7 @@ def compress(
         response = ctx.response
         headers = response.headers
         # One dict operation in the usual case (no Vary yet); else koa's merge.
-        if headers.setdefault("Vary", _ACCEPT_ENCODING) is not _ACCEPT_ENCODING:
+        if headers.setdefault(_VARY, _ACCEPT_ENCODING) is not _ACCEPT_ENCODING:
             response.vary(_ACCEPT_ENCODING)
 
         await next()

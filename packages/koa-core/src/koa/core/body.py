@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
+from .headers import CONTENT_LENGTH, CONTENT_TYPE
 from .jsoncodec import json_bytes
 from .mime import content_type
 
@@ -113,10 +114,10 @@ class _Text(BodyKind):
         if set_type:
             first = value[:1]
             html = first == "<" or (first in _JS_SPACE_CHARS and _HTML_START.match(value))
-            headers["Content-Type"] = (
+            headers[CONTENT_TYPE] = (
                 "text/html; charset=utf-8" if html else "text/plain; charset=utf-8"
             )
-        headers["Content-Length"] = str(len(value) if value.isascii() else len(utf8(value)))
+        headers[CONTENT_LENGTH] = str(len(value) if value.isascii() else len(utf8(value)))
 
     def length(self, response: Response, value: Any) -> int | None:
         return len(utf8(value))
@@ -131,8 +132,8 @@ class _Bytes(BodyKind):
     def assign(self, response: Response, value: Any, set_type: bool, replaced: bool) -> None:
         headers = response.headers
         if set_type:
-            headers["Content-Type"] = "application/octet-stream"
-        headers["Content-Length"] = str(len(value))
+            headers[CONTENT_TYPE] = "application/octet-stream"
+        headers[CONTENT_LENGTH] = str(len(value))
 
     def length(self, response: Response, value: Any) -> int | None:
         return len(value)
@@ -149,7 +150,7 @@ class _Json(BodyKind):
         headers.popall("Content-Length", None)
         current = headers.get("Content-Type")
         if not current or not _JSON_TYPE.search(current.split(";", 1)[0]):
-            headers["Content-Type"] = "application/json; charset=utf-8"
+            headers[CONTENT_TYPE] = "application/json; charset=utf-8"
 
     def length(self, response: Response, value: Any) -> int | None:
         return len(json_bytes(value, response.app.json_dumps))

@@ -3,7 +3,16 @@ bytes beyond UTF-8 read one byte a character."""
 
 from __future__ import annotations
 
-from multidict import CIMultiDictProxy
+from multidict import CIMultiDictProxy, istr
+
+# Names of the headers set on most responses, as ``istr``. A ``CIMultiDict`` hands its keys to
+# aiohttp's header writer as ``istr``: a key stored as a plain ``str`` is converted anew on
+# every response (an object per header and request), one stored as ``istr`` is not.
+CONTENT_TYPE = istr("Content-Type")
+CONTENT_LENGTH = istr("Content-Length")
+CONNECTION = istr("Connection")
+DATE = istr("Date")
+VARY = istr("Vary")
 
 # Node keeps the first of these when a request repeats them; it joins the others with ", ".
 _FIRST_WINS = frozenset(

@@ -16,6 +16,7 @@ from multidict import CIMultiDict
 
 from .body import JSON, NONE, STREAM, aclose_stream, as_bytes, chunks
 from .errors import HttpError
+from .headers import CONTENT_LENGTH, CONTENT_TYPE
 from .statuses import EMPTY_STATUSES, STATUS_PHRASES
 
 if TYPE_CHECKING:
@@ -114,27 +115,27 @@ def _decide(ctx: Context[Any], conn: Connection) -> tuple[int, str, CIMultiDict[
         if response._explicit_null_body:
             headers.popall("Content-Type", None)
             headers.popall("Transfer-Encoding", None)
-            headers["Content-Length"] = "0"
+            headers[CONTENT_LENGTH] = "0"
             return status, reason, headers, None, False
         if head:
             return status, reason, headers, None, False
         data = kind.payload(ctx, body)
-        headers["Content-Type"] = "text/plain; charset=utf-8"
-        headers["Content-Length"] = str(len(data))
+        headers[CONTENT_TYPE] = "text/plain; charset=utf-8"
+        headers[CONTENT_LENGTH] = str(len(data))
     elif kind is JSON:
         data = kind.payload(ctx, body)
         if head:
             # Koa's HEAD: a length set by the middleware stays; 0 and false have none.
             if "Content-Length" not in headers and (body or type(body) in (dict, list, tuple)):
-                headers["Content-Length"] = str(len(data))
+                headers[CONTENT_LENGTH] = str(len(data))
             return status, reason, headers, None, False
-        headers["Content-Length"] = str(len(data))  # Koa sets it, whatever was set before
+        headers[CONTENT_LENGTH] = str(len(data))  # Koa sets it, whatever was set before
     else:
         data = kind.payload(ctx, body)
 
     if head:
         if "Content-Length" not in headers:
-            headers["Content-Length"] = str(len(data))
+            headers[CONTENT_LENGTH] = str(len(data))
         return status, reason, headers, None, False
     close = False
     if response._user_length and data and status >= 200:

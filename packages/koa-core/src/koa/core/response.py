@@ -11,11 +11,12 @@ from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from multidict import CIMultiDict
+from multidict import CIMultiDict, istr
 
 from .body import BYTES, NONE, STREAM, TEXT, BodyKind, classify, close_stream
 from .connection import ByteRange
 from .content_disposition import content_disposition
+from .headers import VARY
 from .mime import content_type, lookup, type_is
 from .statuses import EMPTY_STATUSES, REDIRECT_STATUSES, STATUS_PHRASES
 from .urls import encode_url, normalize_http_url, whatwg_escape
@@ -42,6 +43,9 @@ _NO_TAB_NEWLINE = str.maketrans("", "", "\t\n\r")
 
 
 def _header_text(field: str, value: object) -> str:
+    if type(value) is str and value.isascii() and value.isprintable():
+        # The usual value: printable ASCII (no control character), checked in C at a glance.
+        return value
     if isinstance(value, str):
         text = value
     elif isinstance(value, bool):
@@ -56,9 +60,22 @@ def _header_text(field: str, value: object) -> str:
     return text
 
 
-def _check_field(field: str) -> None:
+# Header names found valid, each as the ``istr`` to store (see ``koa.core.headers``): the
+# names an app uses, bounded for apps whose names vary.
+_VALID_FIELDS: dict[str, istr] = {}
+
+
+def _check_field(field: str) -> istr:
+    """``field`` as a header key; ``ValueError`` unless it is a token."""
+    key = _VALID_FIELDS.get(field)
+    if key is not None:
+        return key
     if not _TOKEN.match(field):
         raise ValueError(f"invalid header name: {field!r}")
+    key = istr(field)
+    if len(_VALID_FIELDS) < 1024:
+        _VALID_FIELDS[field] = key
+    return key
 
 
 class Response:
@@ -305,7 +322,7 @@ class Response:
             for key, val in field.items():
                 self.set(key, val)
             return
-        _check_field(field)
+        key = _check_field(field)
         headers = self.headers
         if len(field) == 14 and field.lower() == "content-length":
             self._user_length = True
@@ -315,15 +332,15 @@ class Response:
             texts = [_header_text(field, v) for v in value]
             headers.popall(field, None)
             for text in texts:
-                headers.add(field, text)
+                headers.add(key, text)
         else:
-            headers[field] = _header_text(field, value)
+            headers[key] = _header_text(field, value)
 
     def append(self, field: str, value: Any) -> None:
         """Add header lines, keeping the existing ones (``Link``, ``Set-Cookie``)."""
         if self.header_sent:
             return
-        _check_field(field)
+        key = _check_field(field)
         values = value if isinstance(value, (list, tuple)) else [value]
         texts = [_header_text(field, v) for v in values]
         if field.lower() in ("content-type", "content-length"):
@@ -333,7 +350,7 @@ class Response:
             if field.lower() == "content-length":
                 self._user_length = True
         for text in texts:
-            self.headers.add(field, text)
+            self.headers.add(key, text)
 
     def remove(self, field: str) -> None:
         """Remove a header."""
@@ -354,7 +371,7 @@ class Response:
         if current.strip() == "*":
             return
         if "*" in fields:
-            self.headers["Vary"] = "*"
+            self.headers[VARY] = "*"
             return
         known = {f.strip().lower() for f in current.split(",") if f.strip()}
         value = current
@@ -363,7 +380,7 @@ class Response:
                 known.add(f.lower())
                 value = f"{value}, {f}" if value else f
         if value:
-            self.headers["Vary"] = value
+            self.headers[VARY] = value
 
     @property
     def last_modified(self) -> datetime | None:

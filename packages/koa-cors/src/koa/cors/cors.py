@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Collection
 from typing import Any, TypeAlias
 
 from koa.core import Context, Next
-from multidict import CIMultiDict
+from multidict import CIMultiDict, istr
 
 from .headers import keep_on_error, reflectable_header_list, reflectable_origin, token_list
 from .origins import AllowedOrigins, OriginFn, OriginOption, OriginPattern, fixed_origin
@@ -26,6 +26,7 @@ CorsMiddleware: TypeAlias = Callable[[Context[Any], Next], Awaitable[None]]
 
 DEFAULT_ALLOW_METHODS = "GET,HEAD,PUT,POST,DELETE,PATCH"
 _UNSEEN: Any = object()
+_VARY = istr("Vary")
 _REMEMBERED = 1024  # origins whose regex answer is kept
 
 
@@ -140,12 +141,14 @@ def cors(
 
     # The usual response (not OPTIONS, credentials fixed, nothing set yet) gets its headers from
     # a ready CIMultiDict per possible Allow-Origin: one C call instead of a header at a time.
+    # Names as ``istr``, the key type aiohttp's header writer gets from a CIMultiDict: stored
+    # as plain ``str`` they would be converted on every response, an object per header.
     def ready(allowed: str) -> tuple[CIMultiDict[str], list[tuple[str, str]]]:
         kept = [("Access-Control-Allow-Origin", allowed)]
         if always_credentials and allowed != "*":
             kept.append(("Access-Control-Allow-Credentials", "true"))
         kept += simple
-        return CIMultiDict([("Vary", "Origin"), *kept]), kept
+        return CIMultiDict([(istr(k), v) for k, v in [("Vary", "Origin"), *kept]]), kept
 
     ready_fixed = ready(fixed) if fixed is not None and credentials_fn is None else None
     ready_listed: dict[str, tuple[CIMultiDict[str], list[tuple[str, str]]] | None] | None = None
@@ -175,11 +178,15 @@ def cors(
         # origin: never a control character or a space.
         return result if result == "*" or reflectable_origin(result) else None
 
+    ready_any = ready_fixed is not None or ready_listed is not None
+
     async def cors_middleware(ctx: Context[Any], next: Next) -> None:
         response = ctx.response
         headers = response.headers
-        if (ready_fixed is not None or ready_listed is not None) and ctx.method != "OPTIONS":
-            for name in names:
+        request = ctx.request
+        if ready_any and request.method != "OPTIONS":
+            # No header set yet (the usual case: cors() comes first), or none of ours.
+            for name in names if headers else ():
                 if name in headers:
                     break
             else:
@@ -188,7 +195,7 @@ def cors(
                 else:
                     assert ready_listed is not None
                     # One Origin line, exactly a listed origin (a browser never sends two).
-                    origins = ctx.request.headers.getall("Origin", ())
+                    origins = request.headers.getall("Origin", ())
                     found = None
                     if len(origins) == 1:
                         request_origin = origins[0]
@@ -201,7 +208,7 @@ def cors(
                                 if len(ready_listed) < _REMEMBERED:
                                     ready_listed[request_origin] = found
                     if found is None:
-                        headers["Vary"] = "Origin"
+                        headers[_VARY] = "Origin"
                         if not keep:
                             return await next()
                         try:
@@ -221,7 +228,7 @@ def cors(
         if "Vary" in headers:
             response.vary("Origin")
         else:
-            headers["Vary"] = "Origin"
+            headers[_VARY] = "Origin"
 
         if fixed is not None:
             allowed: str | None = fixed

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequen
 from typing import Any, TypeAlias
 
 from koa.core import Context, Next
-from multidict import CIMultiDict
+from multidict import CIMultiDict, istr
 
 from . import csp, policies
 
@@ -54,7 +54,9 @@ def headers_middleware(
 ) -> HelmetMiddleware:
     """A middleware that sets ``entries`` in order (a value or a function of ``ctx``) and
     removes the ``remove`` headers."""
-    ordered = list(entries)
+    # Names as ``istr``, the key type aiohttp's header writer gets from a CIMultiDict: stored
+    # as plain ``str`` they would be converted on every response, an object per header.
+    ordered: list[Entry] = [(istr(header), value) for header, value in entries]
     fixed = [(header, value) for header, value in ordered if isinstance(value, str)]
     removed = tuple(remove)
     # Runs of fixed headers as ready CIMultiDicts: extending an empty header dict from one is

@@ -87,13 +87,13 @@ def _get_options(ctx: Context[Any]) -> SessionOptions:
 
 
 def _state(ctx: Context[Any]) -> ContextSession:
-    found: ContextSession | None = ctx.__dict__.get("_session_state")
+    found: ContextSession | None = ctx._session_state  # type: ignore[attr-defined]
     if found is not None:
         return found
     # This request's session middleware: the one running on it (mounted apps, a second
     # session()), else the one that owns the app's context class, as koa-session extends
     # app.context (so middleware ahead of it may use ctx.session too; it commits it).
-    middleware: SessionMiddleware | None = ctx.__dict__.get("_session_middleware") or getattr(
+    middleware: SessionMiddleware | None = ctx._session_marked or getattr(  # type: ignore[attr-defined]
         type(ctx), "_session_middleware", None
     )
     if middleware is None:
@@ -102,16 +102,25 @@ def _state(ctx: Context[Any]) -> ContextSession:
             " app.use(session(app)) ahead of the middleware that uses it"
         )
     state = ContextSession(ctx, middleware)
-    ctx.__dict__["_session_state"] = state
+    ctx._session_state = state  # type: ignore[attr-defined]
     if middleware.options.auto_commit:
         ctx.before_flush_headers(state.commit)
     return state
 
 
 def install(context_class: type[Any]) -> None:
-    """Give ``context_class`` its ``session`` and ``session_options`` properties (once)."""
+    """Give ``context_class`` its ``session`` and ``session_options`` properties (once).
+
+    Two attributes of a request's own are read on every request, with class-level defaults
+    (``None``): ``_session_state`` (the session, once used) and ``_session_marked`` (the
+    session middleware running on this request, when it does not own the context class).
+    Plain attributes, not ``ctx.__dict__``: reading an instance's ``__dict__`` makes
+    CPython build a dict for it, a good part of a microsecond per request.
+    """
     if isinstance(getattr(context_class, "session", None), property):
         return
+    context_class._session_state = None
+    context_class._session_marked = None
     context_class.session = property(_get_session, _set_session, doc="The request's session.")
     context_class.session_options = property(_get_options, doc="The session's options.")
 
@@ -123,6 +132,7 @@ class SessionMiddleware:
         "_app_context",
         "_cipher",
         "_context_class",
+        "_fast",
         "_needs_keys",
         "_owns_context",
         "options",
@@ -135,6 +145,9 @@ class SessionMiddleware:
         self._context_class: type[Any] | None = None
         self._owns_context = False
         self._cipher: tuple[object, CookieCipher] | None = None
+        # The context class whose requests take the short path: owned by this middleware,
+        # app.keys checked; ``None`` until the first request has found both.
+        self._fast: type[Any] | None = None
 
     def _claim(self, context_class: type[Any]) -> None:
         """Own ``context_class`` when it is the app's own and no other session() does: then
@@ -145,9 +158,23 @@ class SessionMiddleware:
             context_class._session_middleware = owner = self
         self._owns_context = owner is self
         self._context_class = context_class
+        self._fast = None
 
     async def __call__(self, ctx: Context[Any], next: Next) -> None:
         # The path of every request, touched or not: kept to a few dict operations.
+        if type(ctx) is self._fast and ctx._session_marked is None:  # type: ignore[attr-defined]
+            try:
+                await next()
+            finally:
+                # ctx.session stays readable upstream; it was committed here.
+                state: ContextSession | None = ctx._session_state  # type: ignore[attr-defined]
+                if state is not None and self.options.auto_commit:
+                    await state.commit()
+            return
+        await self._first(ctx, next)
+
+    async def _first(self, ctx: Context[Any], next: Next) -> None:
+        """The checks the short path skips: app.keys, and whose context class this is."""
         if self._needs_keys:  # until the first request that finds app.keys set
             if ctx.app.keys is None:
                 raise RuntimeError(
@@ -159,33 +186,29 @@ class SessionMiddleware:
             self._needs_keys = False
         if type(ctx) is not self._context_class:  # a mounted app's ctx is its parent's
             self._claim(type(ctx))
-        if not self._owns_context or "_session_middleware" in ctx.__dict__:
+        if not self._owns_context or ctx._session_marked is not None:  # type: ignore[attr-defined]
             await self._marked(ctx, next)
             return
+        self._fast = self._context_class
         try:
             await next()
         finally:
-            # ctx.session stays readable upstream; it was committed here.
-            state: ContextSession | None = ctx.__dict__.get("_session_state")
+            state: ContextSession | None = ctx._session_state  # type: ignore[attr-defined]
             if state is not None and self.options.auto_commit:
                 await state.commit()
 
     async def _marked(self, ctx: Context[Any], next: Next) -> None:
         """This request marked as this middleware's (a mounted app's, or a second session()
         on one request): inside it, its own session; outside, the one before is back."""
-        namespace = ctx.__dict__
-        outer = namespace.get("_session_middleware"), namespace.pop("_session_state", None)
-        namespace["_session_middleware"] = self
+        target: Any = ctx
+        outer = target._session_marked, target._session_state
+        target._session_marked = self
+        target._session_state = None
         try:
             await next()
         finally:
-            state: ContextSession | None = namespace.pop("_session_state", None)
-            if outer[0] is None:
-                del namespace["_session_middleware"]
-            else:
-                namespace["_session_middleware"] = outer[0]
-            if outer[1] is not None:
-                namespace["_session_state"] = outer[1]
+            state: ContextSession | None = target._session_state
+            target._session_marked, target._session_state = outer
             if state is not None and self.options.auto_commit:
                 await state.commit()
 

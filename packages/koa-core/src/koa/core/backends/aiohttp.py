@@ -29,6 +29,7 @@ from aiohttp.web_protocol import RequestHandler
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from ..connection import BodyError, ByteRange, content_length
+from ..headers import CONTENT_LENGTH, DATE
 from ..statuses import STATUS_PHRASES
 
 if TYPE_CHECKING:
@@ -403,14 +404,14 @@ class AiohttpConnection:
         elif "Content-Length" not in headers:
             size = len(body) if body else 0
             if size or (status != 304 and method != "HEAD"):
-                headers["Content-Length"] = str(size)
+                headers[CONTENT_LENGTH] = str(size)
         if status < 200 or status == 204 or status == 304:
             headers.popall("Content-Length", None)
         if no_body:
             headers.popall("Transfer-Encoding", None)
             body = None
         if "Date" not in headers:
-            headers["Date"] = rfc822_formatted_time()
+            headers[DATE] = rfc822_formatted_time()
         keep_alive = req.keep_alive and not close
         connection = headers.get("Connection")
         if connection is None:

@@ -25,6 +25,7 @@ _OWN = {
     "_result",
     "_send_chunked",
     "_sent",
+    "_ws",
 }
 _CORE = Path(backend.__file__).resolve().parent.parent
 

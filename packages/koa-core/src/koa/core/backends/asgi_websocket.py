@@ -74,6 +74,26 @@ class AsgiWebSocket(WebSocket):
         self._send = send
         self._code: int | None = None
         self._reason = ""
+        # The next message, awaited in the background once the app has sent something: a
+        # handler that only sends still learns that the client left (hypercorn drops sends
+        # to a closed socket without a word). At most one message waits here.
+        self._next: asyncio.Future[Message] | None = None
+
+    def _incoming(self) -> asyncio.Future[Message]:
+        task = self._next
+        if task is None:
+            task = self._next = asyncio.ensure_future(self._receive())
+        return task
+
+    def stop(self) -> None:
+        """Stop waiting for messages (the app is done with the socket)."""
+        task, self._next = self._next, None
+        if task is not None:
+            if task.done():
+                if not task.cancelled():
+                    task.exception()  # retrieved: the server's error, if any, is moot now
+            else:
+                task.cancel()
 
     @property
     def native(self) -> Scope:
@@ -97,7 +117,13 @@ class AsgiWebSocket(WebSocket):
     async def receive(self) -> str | bytes:
         if self._code is not None:
             raise self._disconnect()
-        message = await self._receive()
+        task = self._incoming()
+        try:
+            # Shielded: a receive() given up on (a timeout) leaves the message for the next.
+            message = await asyncio.shield(task)
+        finally:
+            if task.done():
+                self._next = None
         kind = message.get("type")
         if kind == "websocket.receive":
             text = message.get("text")
@@ -125,6 +151,14 @@ class AsgiWebSocket(WebSocket):
             raise TypeError(f"a WebSocket message is str or bytes, not {type(data).__name__}")
         if self._code is not None:
             raise self._disconnect()
+        task = self._incoming()
+        if (
+            task.done()
+            and not task.cancelled()
+            and task.exception() is None
+            and task.result().get("type") == "websocket.disconnect"
+        ):
+            await self.receive()  # raises WebSocketDisconnect with the server's code
         try:
             await self._send(message)
         except OSError as err:  # ASGI 2.4: a send to a closed connection raises an OSError
@@ -331,6 +365,7 @@ class AsgiWebSocketConnection:
         upgrade nothing answered."""
         ws = self._ws
         if ws is not None:
+            ws.stop()
             if not ws.closed:
                 await ws._close(INTERNAL_ERROR if self._failed else NORMAL_CLOSURE, "")
         elif not self.header_sent:
@@ -352,6 +387,11 @@ async def serve_websocket(
     if first.get("type") != "websocket.connect":
         return  # the client left before the app could run
     conn = AsgiWebSocketConnection(scope, receive, send)
-    await app.handle(conn, fn if fn is not None else app.compose(app.middleware))
+    try:
+        await app.handle(conn, fn if fn is not None else app.compose(app.middleware))
+    except BaseException:
+        if conn._ws is not None:  # cancelled by the server: stop listening, nothing more
+            conn._ws.stop()
+        raise
     with contextlib.suppress(OSError):  # the client is gone: nothing left to close
         await conn.finish_socket()

@@ -180,6 +180,40 @@ async def test_a_status_set_before_accepting_refuses_the_upgrade(backend: str) -
             assert await ws.recv() == "welcome"
 
 
+async def test_a_refusal_sends_its_body_whatever_its_kind(backend: str, tmp_path: Any) -> None:
+    page = tmp_path / "gone.txt"
+    page.write_bytes(b"this socket moved\n")
+    app = Koa()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"not "
+        yield b"today"
+
+    @app.use
+    async def refuse(ctx: Context, next: Next) -> None:
+        ctx.status = 409 if ctx.path != "/file" else 410
+        ctx.set("X-Why", ctx.path)
+        if ctx.path == "/json":
+            ctx.body = {"error": "busy"}
+        elif ctx.path == "/stream":
+            ctx.body = chunks()
+        elif ctx.path == "/file":
+            ctx.body = page
+
+    async with serving(app, backend) as url:
+        for path, status, body in [
+            ("/json", 409, b'{"error":"busy"}'),
+            ("/stream", 409, b"not today"),
+            ("/file", 410, b"this socket moved\n"),
+        ]:
+            with pytest.raises(InvalidStatus) as info:
+                async with connect(url + path):
+                    pass
+            response = info.value.response
+            assert (response.status_code, bytes(response.body or b"")) == (status, body), path
+            assert response.headers["X-Why"] == path
+
+
 async def test_an_oversized_message_closes_with_1009(backend: str) -> None:
     app, events, done = echo_app(max_message_size=64)
     async with serving(app, backend) as url:

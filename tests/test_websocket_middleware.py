@@ -35,7 +35,8 @@ def chat_app() -> Koa[Any]:
         ws = await ctx.accept_websocket()
         await ws.send(f"{user} joined {ctx.params['room']}")
         async for message in ws:
-            await ws.send(f"{user}: {message}")
+            if isinstance(message, str):
+                await ws.send(f"{user}: {message}")
 
     app.use(session(app)).use(router.routes())
     return app

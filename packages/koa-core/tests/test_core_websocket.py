@@ -353,6 +353,26 @@ async def test_wrong_message_types_close_with_1003_and_bad_json_with_1007(backen
     assert codes == [1003, 1003, 1007, 1007]
 
 
+async def test_one_task_receives_at_a_time(backend: str) -> None:
+    app = Koa()
+
+    @app.use
+    async def handler(ctx: Context, next: Next) -> None:
+        ws = await ctx.accept_websocket()
+        first = asyncio.ensure_future(ws.receive())
+        await asyncio.sleep(0)  # the first receive is waiting now
+        try:
+            await ws.receive()
+        except RuntimeError:
+            await ws.send("refused")
+        await ws.send(f"first got {await first!r}")
+
+    async with serving(app, backend) as url, connect(url) as ws:
+        assert await ws.recv() == "refused"
+        await ws.send("one")
+        assert await ws.recv() == "first got 'one'"
+
+
 # -- the HTTP side of an upgrade on aiohttp (ASGI servers check the handshake themselves) --
 
 

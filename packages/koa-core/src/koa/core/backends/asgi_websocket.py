@@ -23,7 +23,7 @@ import contextlib
 import os
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from os import PathLike
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 from urllib.parse import quote
 
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -78,6 +78,7 @@ class AsgiWebSocket(WebSocket):
         # handler that only sends still learns that the client left (hypercorn drops sends
         # to a closed socket without a word). At most one message waits here.
         self._next: asyncio.Future[Message] | None = None
+        self._receiving = False
 
     def _incoming(self) -> asyncio.Future[Message]:
         task = self._next
@@ -117,11 +118,15 @@ class AsgiWebSocket(WebSocket):
     async def receive(self) -> str | bytes:
         if self._code is not None:
             raise self._disconnect()
+        if self._receiving:
+            raise RuntimeError("another task is already receiving on this WebSocket")
         task = self._incoming()
+        self._receiving = True
         try:
             # Shielded: a receive() given up on (a timeout) leaves the message for the next.
             message = await asyncio.shield(task)
         finally:
+            self._receiving = False
             if task.done():
                 self._next = None
         kind = message.get("type")
@@ -135,11 +140,14 @@ class AsgiWebSocket(WebSocket):
                 raise self._disconnect()
             return data
         if kind == "websocket.disconnect":
-            self._code = int(message.get("code") or NO_STATUS)
-            self._reason = message.get("reason") or ""
-            raise self._disconnect()
+            self._disconnected(message)
         # Nothing else may arrive after the connect; a server that sends it has lost track.
         self._code = ABNORMAL_CLOSURE
+        raise self._disconnect()
+
+    def _disconnected(self, message: Message) -> NoReturn:
+        self._code = int(message.get("code") or NO_STATUS)
+        self._reason = message.get("reason") or ""
         raise self._disconnect()
 
     async def send(self, data: str | bytes) -> None:
@@ -158,7 +166,8 @@ class AsgiWebSocket(WebSocket):
             and task.exception() is None
             and task.result().get("type") == "websocket.disconnect"
         ):
-            await self.receive()  # raises WebSocketDisconnect with the server's code
+            self._next = None
+            self._disconnected(task.result())
         try:
             await self._send(message)
         except OSError as err:  # ASGI 2.4: a send to a closed connection raises an OSError

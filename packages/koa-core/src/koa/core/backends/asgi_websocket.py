@@ -269,16 +269,18 @@ class AsgiWebSocketConnection:
         return ws.closed if ws is not None else self._done
 
     async def _refuse(self, status: int, headers: CIMultiDict[str]) -> bool:
-        """Start the refusal; False when only ``websocket.close`` (a 403) could be sent."""
-        self.header_sent = True
+        """Start the refusal; False when only ``websocket.close`` (a 403) could be sent.
+        ``ValueError`` before anything is sent for a header that is not Latin-1."""
         if not self._can_respond:
+            self.header_sent = self._done = True
             self.status = 403
-            self._done = True
             await self._send({"type": "websocket.close", "code": 1008})
             return False
+        raw = _raw(headers)  # UnicodeEncodeError is a ValueError, as the seam asks
+        self.header_sent = True
         self.status = status
         await self._send(
-            {"type": "websocket.http.response.start", "status": status, "headers": _raw(headers)}
+            {"type": "websocket.http.response.start", "status": status, "headers": raw}
         )
         return True
 

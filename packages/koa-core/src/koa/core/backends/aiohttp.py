@@ -549,8 +549,9 @@ class AiohttpConnection:
         try:
             await res.prepare(req)
         except web.HTTPException:
-            # aiohttp's reason echoes the client's key; the phrase says enough.
-            raise create_http_error(400, "Bad WebSocket handshake") from None
+            # Upgrade, Connection and the version are checked already: the key is what is
+            # left. Node's ws words it so; aiohttp's own text echoes the client's key.
+            raise create_http_error(400, "Missing or invalid Sec-WebSocket-Key header") from None
         self._ws = self._result = res
         self.header_sent = True
         self.status = 101

@@ -390,9 +390,15 @@ async def test_a_malformed_upgrade_is_400_and_a_wrong_version_426() -> None:
     upgrade = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13"}
     async with TestClient(app) as client:
         res = await client.get("/ws", headers=upgrade)  # no Sec-WebSocket-Key
-        assert (res.status, await res.text()) == (400, "Missing or invalid Sec-WebSocket-Key header")
+        assert (res.status, await res.text()) == (
+            400,
+            "Missing or invalid Sec-WebSocket-Key header",
+        )
         res = await client.get("/ws", headers={**upgrade, "Sec-WebSocket-Key": "short"})
-        assert (res.status, await res.text()) == (400, "Missing or invalid Sec-WebSocket-Key header")
+        assert (res.status, await res.text()) == (
+            400,
+            "Missing or invalid Sec-WebSocket-Key header",
+        )
         key = "dGhlIHNhbXBsZSBub25jZQ=="
         res = await client.get(
             "/ws", headers={**upgrade, "Sec-WebSocket-Key": key, "Sec-WebSocket-Version": "8"}

@@ -130,6 +130,7 @@ async def test_the_subprotocol_and_the_headers_set_before_accepting_go_out(backe
     async def handler(ctx: Context, next: Next) -> None:
         ctx.set("X-Greeting", "hi")
         ctx.cookies.set("sid", "abc")
+        ctx.body = "a body set before accepting is not sent, nor are its headers"
         ws = await ctx.accept_websocket(protocols=["chat.v2", "chat.v1"])
         await ws.send(f"protocol={ws.protocol} cookie={ctx.cookies.get('seen')}")
 
@@ -143,6 +144,8 @@ async def test_the_subprotocol_and_the_headers_set_before_accepting_go_out(backe
             assert ws.response.status_code == 101
             assert headers["X-Greeting"] == "hi"
             assert headers["Set-Cookie"].startswith("sid=abc;")
+            assert "Content-Length" not in headers
+            assert "Content-Type" not in headers
         async with connect(
             url, subprotocols=[Subprotocol("other")]
         ) as ws:  # no overlap: none chosen

@@ -207,8 +207,11 @@ class Context(Generic[StateT]):
                 headers={"Upgrade": "websocket", "Connection": "Upgrade"},
             )
         response = self.response
+        headers = response.headers.copy()
+        for name in ("Content-Type", "Content-Length", "Transfer-Encoding"):
+            headers.popall(name, None)  # a body's headers: a 101 has none (RFC 9110 15.2)
         ws = await response.conn.accept_websocket(
-            response.headers,
+            headers,
             protocols=tuple(protocols),
             max_message_size=max_message_size,
             heartbeat=heartbeat,

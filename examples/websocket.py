@@ -1,16 +1,16 @@
-"""A WebSocket echo server: aiohttp's ``WebSocketResponse`` through ``ctx.respond = False``.
+"""A WebSocket echo server on koa-core's WebSocket API (``ctx.accept_websocket``).
 
 Run it with ``hatch run python examples/websocket.py`` and open http://127.0.0.1:3000 (a page
-that connects to ``/ws``), or use any WebSocket client on ``ws://127.0.0.1:3000/ws``.
+that connects to ``/ws``), or use any WebSocket client on ``ws://127.0.0.1:3000/ws``. The same
+``app`` serves WebSockets on ASGI servers (uvicorn, hypercorn).
 
-``ctx.respond = False`` tells Koa that the middleware answered the request itself: Koa hands
-the prepared response (here the WebSocket) to aiohttp untouched. Middleware above this one
-(a logger, a timer) still runs before and after, as for any request.
+``await ctx.accept_websocket()`` answers the upgrade and returns the socket; a plain GET on
+``/ws`` gets ``426 WebSocket upgrade required``. Middleware above this one (a logger, a timer)
+still runs before and after, as for any request: after, once the socket has closed.
 """
 
 from __future__ import annotations
 
-from aiohttp import WSMsgType, web
 from koa.core import Context, Koa, Next
 
 PAGE = """<!doctype html>
@@ -29,7 +29,7 @@ PAGE = """<!doctype html>
 </script>
 """
 
-#: The largest message accepted, in bytes (aiohttp closes the socket with 1009 above it).
+#: The largest message accepted, in bytes (the socket closes with 1009 above it).
 MAX_MESSAGE = 64 * 1024
 
 app = Koa()
@@ -43,20 +43,12 @@ async def echo(ctx: Context, next: Next) -> None:
     if ctx.path != "/ws":
         await next()
         return
-    ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE, heartbeat=30)
-    # A plain GET (no Upgrade) gets an ordinary answer instead of an exception.
-    ctx.assert_(ws.can_prepare(ctx.req).ok, 426, "WebSocket upgrade required")
-    await ws.prepare(ctx.req)
-    ctx.respond = False
-    ctx.res = ws
-    async for msg in ws:
-        if msg.type == WSMsgType.TEXT:
-            if msg.data == "close":
-                await ws.close()
-            else:
-                await ws.send_str(msg.data)
-        elif msg.type == WSMsgType.BINARY:
-            await ws.send_bytes(msg.data)
+    ws = await ctx.accept_websocket(max_message_size=MAX_MESSAGE)  # 426 for a plain GET
+    async for message in ws:  # str for text messages, bytes for binary ones
+        if message == "close":
+            await ws.close()
+        else:
+            await ws.send(message)
 
 
 if __name__ == "__main__":

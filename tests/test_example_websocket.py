@@ -1,13 +1,23 @@
-"""examples/websocket.py: a WebSocket echo through ``ctx.respond = False``."""
+"""examples/websocket.py: a WebSocket echo on ``ctx.accept_websocket()``, on aiohttp (the page
+and the socket) and on uvicorn and hypercorn (the socket, through ``serve_websocket``; the
+page at ``/`` is an http scope, served by koa-core's ASGI http back end)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from types import ModuleType
+from typing import Any
 
+import pytest
 from aiohttp import WSCloseCode, WSMsgType
-from koa.core import Context, Next
-from koa.core.testing import TestClient
+from koa.core import Context, Koa, Next
+from koa.core.backends.asgi_websocket import serve_websocket
+from koa.core.testing import TestClient, serve_asgi
+from koa.logger import logger
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 Loader = Callable[[str], ModuleType]
 
@@ -69,3 +79,47 @@ async def test_upstream_middleware_runs_around_the_socket(load_example: Loader) 
         res = await client.get("/")
         assert "new WebSocket" in await res.text()
     assert events == ["in /ws", "out /ws respond=False", "in /", "out / respond=True"]
+
+
+@contextlib.asynccontextmanager
+async def on_asgi(app: Koa[Any], server: str) -> AsyncIterator[str]:
+    """``app``'s WebSockets on a real ASGI server; yields the ``ws://`` URL of ``/ws``."""
+
+    async def asgi(scope: Any, receive: Any, send: Any) -> None:
+        await serve_websocket(app, scope, receive, send)
+
+    async with serve_asgi(asgi, "uvicorn" if server == "uvicorn" else "hypercorn") as url:
+        yield url.replace("http://", "ws://") + "/ws"
+
+
+async def close_code(ws: Any) -> int | None:
+    try:
+        while True:
+            await asyncio.wait_for(ws.recv(), 10)
+    except ConnectionClosed as exc:
+        return exc.rcvd.code if exc.rcvd is not None else None
+
+
+@pytest.mark.parametrize("server", ["uvicorn", "hypercorn"])
+async def test_the_echo_runs_on_asgi_servers(load_example: Loader, server: str) -> None:
+    module = load_example("websocket.py")
+    lines: list[str] = []
+    module.app.middleware.insert(0, logger(transporter=lambda line, args: lines.append(line)))
+    async with on_asgi(module.app, server) as url:
+        async with connect(url) as ws:
+            await ws.send("héllo")
+            assert await ws.recv() == "héllo"
+            await ws.send(b"\x00\x01")
+            assert await ws.recv() == b"\x00\x01"
+            await ws.send("close")
+            assert await close_code(ws) == 1000
+        async with connect(url) as ws:
+            await ws.send("x" * (module.MAX_MESSAGE + 1))
+            assert await close_code(ws) == 1009
+    # koa-logger ran around both sockets: in, then out with 101 once each socket closed.
+    assert [line.split()[:4] for line in lines] == [
+        ["<--", "GET", "/ws"],
+        ["-->", "GET", "/ws", "101"],
+        ["<--", "GET", "/ws"],
+        ["-->", "GET", "/ws", "101"],
+    ]

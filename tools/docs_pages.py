@@ -29,6 +29,7 @@ GUIDES = [
     "guides/mounting.md",
     "guides/logging.md",
     "guides/bodies.md",
+    "websockets.md",
     "deployment.md",
     "guides/testing.md",
 ]

@@ -27,6 +27,7 @@ _OWN = {
     "_send_chunked",
     "_sent",
     "_sink",
+    "_ws",
 }
 _CORE = Path(backend.__file__).resolve().parent.parent
 

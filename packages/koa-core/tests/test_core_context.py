@@ -198,6 +198,8 @@ def test_public_names() -> None:
         "STATUS_PHRASES",
         "Server",
         "StartupError",
+        "WebSocket",
+        "WebSocketDisconnect",
         "compose",
         "create_http_error",
         "current_context",

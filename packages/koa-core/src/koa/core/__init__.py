@@ -11,6 +11,7 @@ from .request import Request
 from .response import Response
 from .server import Server
 from .statuses import STATUS_PHRASES
+from .websocket import WebSocket, WebSocketDisconnect
 
 __all__ = [
     "STATUS_PHRASES",
@@ -26,6 +27,8 @@ __all__ = [
     "Response",
     "Server",
     "StartupError",
+    "WebSocket",
+    "WebSocketDisconnect",
     "compose",
     "create_http_error",
     "current_context",

@@ -304,6 +304,8 @@ _PROPAGATE = (asyncio.CancelledError, KeyboardInterrupt, SystemExit, GeneratorEx
 
 def _hand_over(ctx: Context[Any], conn: Connection) -> bool:
     """``ctx.respond = False``: the app answered with the server's own response."""
+    if ctx.websocket is not None:  # accepted: the connection holds the socket already
+        return True
     res = ctx.res
     if res is None:
         raise RuntimeError(

@@ -10,11 +10,14 @@ transports: a small surface with its contract in the docstrings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from os import PathLike
-from typing import Any, Literal, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 
 from multidict import CIMultiDict, CIMultiDictProxy
+
+if TYPE_CHECKING:
+    from .websocket import WebSocket
 
 __all__ = ["BodyError", "ByteRange", "Connection"]
 
@@ -140,6 +143,27 @@ class Connection(Protocol):
         ``status``).
         ``FileNotFoundError``/``PermissionError``/``IsADirectoryError`` before anything is
         written when the file cannot be sent."""
+
+    async def accept_websocket(
+        self,
+        headers: CIMultiDict[str],
+        *,
+        protocols: Sequence[str],
+        max_message_size: int,
+        heartbeat: float | None,
+    ) -> WebSocket:
+        """Accept the WebSocket upgrade this request asks for (``ctx.accept_websocket``
+        checked that it asks) and return the socket; ``header_sent`` is then True and
+        ``status`` 101.
+
+        ``headers`` are the response's own, sent with the handshake's answer (cookies, say);
+        the server adds the handshake's. The subprotocol is the first of the client's offers
+        that is in ``protocols``; a received message over ``max_message_size`` bytes closes
+        the socket with 1009; ``heartbeat`` is the ping interval in seconds where the server
+        leaves pings to the app (``None``: none). An ``HttpError`` (400, 426) before anything
+        is written when the handshake is malformed. After it, ``abort()`` closes the socket
+        with 1011 (an error escaped the middleware) once the app is done.
+        """
 
     def abort(self) -> None:
         """Close the connection now: a response already started reaches the client cut."""

@@ -20,6 +20,12 @@ from .errors import create_http_error
 from .request import Request
 from .response import Response
 from .statuses import STATUS_PHRASES
+from .websocket import (
+    DEFAULT_HEARTBEAT,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    WebSocket,
+    is_upgrade_request,
+)
 
 if TYPE_CHECKING:
     from aiohttp.web import BaseRequest, StreamResponse
@@ -84,6 +90,9 @@ class Context(Generic[StateT]):
     session_options: Any
     # koa-compress reads it: True compresses whatever the type, False never.
     compress: bool | None = None
+    #: The WebSocket once ``accept_websocket`` has accepted it (``None`` before, and for
+    #: every other request): middleware above the handler can tell an upgraded request.
+    websocket: WebSocket | None = None
 
     def __init__(self, app: Koa[Any], conn: Connection) -> None:
         self.app = app
@@ -145,6 +154,75 @@ class Context(Generic[StateT]):
         """``ctx.throw(status, message, **props)`` when ``value`` is falsy."""
         if not value:
             raise create_http_error(status, message, **props)
+
+    # -- WebSockets ------------------------------------------------------------------------
+
+    @property
+    def is_websocket(self) -> bool:
+        """Whether the request asks to become a WebSocket: a GET with ``Upgrade: websocket``
+        and ``Connection: Upgrade`` (RFC 6455 4.1); koa-easy-ws's ``ctx.ws`` test."""
+        return is_upgrade_request(self.request.method, self.request.headers)
+
+    async def accept_websocket(
+        self,
+        *,
+        protocols: Sequence[str] = (),
+        max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        heartbeat: float | None = DEFAULT_HEARTBEAT,
+    ) -> WebSocket:
+        """Accept the WebSocket this request asks for and return it::
+
+            ws = await ctx.accept_websocket(protocols=["chat.v1"])
+            async for message in ws:
+                await ws.send(message)
+
+        A request that is not an upgrade (``ctx.is_websocket`` is False) raises a 426
+        ``HttpError`` ("WebSocket upgrade required", with ``Upgrade: websocket``), a
+        malformed handshake a 400 (426 for a ``Sec-WebSocket-Version`` other than 13). The
+        response headers set so far (cookies included) go out with the handshake's answer;
+        from then on ``ctx.status`` is 101, ``ctx.websocket`` the socket and the middleware
+        answers through it (Koa sends no response when the onion returns, and closes the
+        socket with 1000 if it is still open, or 1011 when an error escaped).
+
+        ``protocols``: the subprotocols the app speaks; the first of the client's offers
+        among them is chosen (``ws.protocol``). ``max_message_size``: the largest message
+        received, in bytes; a bigger one closes the socket with 1009. ``heartbeat``: seconds
+        between pings that close a socket whose peer stopped answering, on aiohttp (ASGI
+        servers ping on their own: uvicorn's ``--ws-ping-interval``); ``None`` for none.
+        """
+        if self.websocket is not None:
+            raise RuntimeError("this request's WebSocket has been accepted already")
+        if isinstance(max_message_size, bool) or not isinstance(max_message_size, int):
+            raise TypeError("max_message_size must be an int (bytes)")
+        if max_message_size <= 0:
+            raise ValueError("max_message_size must be positive: messages are bounded")
+        if heartbeat is not None and not heartbeat > 0:
+            raise ValueError("heartbeat must be a positive number of seconds, or None")
+        if isinstance(protocols, str):
+            raise TypeError("protocols must be a list of names, not a single string")
+        if not self.is_websocket:
+            raise create_http_error(
+                426,
+                "WebSocket upgrade required",
+                headers={"Upgrade": "websocket", "Connection": "Upgrade"},
+            )
+        response = self.response
+        headers = response.headers.copy()
+        for name in ("Content-Type", "Content-Length", "Transfer-Encoding"):
+            headers.popall(name, None)  # a body's headers: a 101 has none (RFC 9110 15.2)
+        ws = await response.conn.accept_websocket(
+            headers,
+            protocols=tuple(protocols),
+            max_message_size=max_message_size,
+            heartbeat=heartbeat,
+        )
+        ws.json_dumps = self.app.json_dumps
+        response._status = 101
+        response._explicit_status = True
+        response._message = None
+        self.websocket = ws
+        self.respond = False  # answered: the socket is the response (koa-easy-ws does this)
+        return ws
 
     def on_finished(self, callback: Callable[[], object]) -> None:
         """Call ``callback()`` once the response has gone to the connection (or failed to).

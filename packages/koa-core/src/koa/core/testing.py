@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+import os
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import aiohttp
 from multidict import CIMultiDictProxy
@@ -14,7 +18,7 @@ if TYPE_CHECKING:
     from .application import Koa
     from .server import Server
 
-__all__ = ["TestClient", "TestResponse"]
+__all__ = ["TestClient", "TestResponse", "serve_asgi"]
 
 
 class TestResponse:
@@ -178,3 +182,74 @@ class TestClient:
             writer.close()
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()
+
+
+#: An ASGI 3 application: ``await app(scope, receive, send)``.
+AsgiApp = Callable[[Any, Any, Any], Awaitable[None]]
+
+
+@contextlib.asynccontextmanager
+async def serve_asgi(
+    app: AsgiApp, server: Literal["uvicorn", "hypercorn"] = "uvicorn"
+) -> AsyncIterator[str]:
+    """Serve the ASGI application ``app`` on a free 127.0.0.1 port with a real uvicorn or
+    hypercorn (installed separately), in this event loop, for an ``async with`` block; yields
+    the base URL (``http://127.0.0.1:<port>``). The servers' lifespan is off::
+
+        async with serve_asgi(lambda s, r, w: serve_websocket(app, s, r, w)) as url:
+            ...
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    try:
+        if server == "uvicorn":
+            import uvicorn
+
+            config = uvicorn.Config(
+                app, interface="asgi3", lifespan="off", log_config=None, log_level="warning"
+            )
+            runner = uvicorn.Server(config)
+            task = asyncio.ensure_future(runner.serve(sockets=[sock]))
+            while not runner.started:
+                if task.done():
+                    task.result()  # raises what stopped it
+                await asyncio.sleep(0.01)
+            try:
+                yield f"http://127.0.0.1:{port}"
+            finally:
+                runner.should_exit = True
+                await task
+        elif server == "hypercorn":
+            from hypercorn.asyncio import serve
+            from hypercorn.config import Config
+
+            hyper_config = Config()
+            # hypercorn takes over a listening socket by its descriptor (and closes it).
+            hyper_config.bind = [f"fd://{os.dup(sock.fileno())}"]
+            hyper_config.accesslog = None
+            hyper_config.loglevel = "WARNING"
+            stop = asyncio.Event()
+            task = asyncio.ensure_future(
+                serve(app, hyper_config, shutdown_trigger=stop.wait, mode="asgi")
+            )
+            for _ in range(500):  # until it accepts connections (at most 5 s)
+                if task.done():
+                    task.result()
+                try:
+                    _, writer = await asyncio.open_connection("127.0.0.1", port)
+                except OSError:
+                    await asyncio.sleep(0.01)
+                    continue
+                writer.close()
+                break
+            try:
+                yield f"http://127.0.0.1:{port}"
+            finally:
+                stop.set()
+                await task
+        else:
+            raise ValueError(f"unknown ASGI server {server!r}")
+    finally:
+        sock.close()

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import os
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from os import PathLike
 from stat import S_ISREG
 from typing import TYPE_CHECKING, Any
@@ -29,15 +29,25 @@ from aiohttp.web_protocol import RequestHandler
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from ..connection import BodyError, ByteRange, content_length
+from ..errors import create_http_error
 from ..headers import CONTENT_LENGTH, DATE
 from ..statuses import STATUS_PHRASES
+from ..websocket import INTERNAL_ERROR, NORMAL_CLOSURE
 
 if TYPE_CHECKING:
     from ..application import Koa
     from ..compose import ComposedMiddleware
+    from ..websocket import WebSocket
 
 
-__all__ = ["PRIVATE_NAMES", "AiohttpConnection", "KoaResponse", "Server", "request_handler"]
+__all__ = [
+    "PRIVATE_NAMES",
+    "AiohttpConnection",
+    "KoaResponse",
+    "KoaWebSocketResponse",
+    "Server",
+    "request_handler",
+]
 
 #: Each aiohttp name this module reads or overrides that is not public API: ``(owner, name)``
 #: -> why. ``owner`` is the class whose instances (or which itself) must have ``name``.
@@ -157,6 +167,19 @@ class _StreamResponse(_KoaHeaders, web.StreamResponse):
         self.body_bytes += len(data) if isinstance(data, bytes) else memoryview(data).nbytes
 
 
+class KoaWebSocketResponse(_KoaHeaders, web.WebSocketResponse):
+    """``web.WebSocketResponse`` with the headers given, closing with ``exit_code`` when the
+    app returns with the socket still open (aiohttp closes with 1000; 1011 after an error)."""
+
+    #: The code the socket is closed with once the app has returned.
+    exit_code = NORMAL_CLOSURE
+
+    async def write_eof(self) -> None:  # type: ignore[override]  # aiohttp's own signature
+        if self.exit_code != NORMAL_CLOSURE and self.prepared and not self.closed:
+            await self.close(code=self.exit_code)
+        await super().write_eof()
+
+
 class _FileError(Exception):
     """The file could not be opened (raised before anything is sent; the cause says why)."""
 
@@ -253,6 +276,7 @@ class AiohttpConnection:
         "_continued",
         "_result",
         "_sent",
+        "_ws",
         "header_sent",
         "headers",
         "method",
@@ -271,6 +295,7 @@ class AiohttpConnection:
         self.status = 0
         self._sent = 0
         self._continued = False
+        self._ws: KoaWebSocketResponse | None = None
         # What aiohttp gets back: ``_Written``, or the aiohttp response that was sent.
         self._result: Any = None
 
@@ -348,7 +373,7 @@ class AiohttpConnection:
     @property
     def bytes_sent(self) -> int:
         res = self._result
-        if res is None or not res.prepared:
+        if res is None or not res.prepared or res is self._ws:
             return self._sent
         counted: int | None = getattr(res, "body_bytes", None)
         if counted is not None:  # streamed: counted as written
@@ -516,7 +541,44 @@ class AiohttpConnection:
         self.status = res.status
         await res.write_eof()
 
+    async def accept_websocket(
+        self,
+        headers: CIMultiDict[str],
+        *,
+        protocols: Sequence[str],
+        max_message_size: int,
+        heartbeat: float | None,
+    ) -> WebSocket:
+        from .aiohttp_websocket import AiohttpWebSocket
+
+        req = self.native
+        if req.headers.get("Sec-WebSocket-Version") != "13":
+            # RFC 6455 4.4: name the version this server speaks (aiohttp would answer 400).
+            raise create_http_error(
+                426, "Unsupported WebSocket version", headers={"Sec-WebSocket-Version": "13"}
+            )
+        res = KoaWebSocketResponse(
+            protocols=tuple(protocols), max_msg_size=max_message_size, heartbeat=heartbeat
+        )
+        res.headers.extend(headers)  # the handshake's own headers replace any of the same name
+        try:
+            await res.prepare(req)
+        except web.HTTPException:
+            # Upgrade, Connection and the version are checked already: the key is what is
+            # left. Node's ws words it so; aiohttp's own text echoes the client's key.
+            raise create_http_error(400, "Missing or invalid Sec-WebSocket-Key header") from None
+        self._ws = self._result = res
+        self.header_sent = True
+        self.status = 101
+        return AiohttpWebSocket(res, max_message_size)
+
     def abort(self) -> None:
+        ws = self._ws
+        if ws is not None:
+            # An error escaped the app with the socket open: close it with 1011 (internal
+            # error) when aiohttp finishes the response, rather than cut the connection.
+            ws.exit_code = INTERNAL_ERROR
+            return
         transport = self.native.transport
         if transport is not None:
             transport.close()

@@ -8,7 +8,7 @@ import json
 import logging
 import os
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, Generic, Literal
 
 from multidict import CIMultiDict
 from typing_extensions import Self, TypeVar
@@ -18,6 +18,7 @@ from .compose import compose as compose_middleware
 from .context import Context
 from .cookies import Keygrip, KeyRotation
 from .jsoncodec import json_dumps as default_json_dumps
+from .backends.asgi import AsgiConnection, Receive, Scope, Send
 from .request import invalid_host
 from .respond import respond
 
@@ -94,6 +95,8 @@ class Koa(Generic[ContextT]):
         self.context: type[ContextT] = type(base.__name__, (base,), {"__module__": base.__module__})
         self._listeners: dict[str, list[Callable[..., Any]]] = {}
         self._pending: set[asyncio.Task[Any]] = set()
+        # The middleware composed for ASGI requests (``__call__``); ``use`` drops it.
+        self._asgi_fn: ComposedMiddleware[ContextT] | None = None
 
     # -- settings --------------------------------------------------------------------------
 
@@ -120,9 +123,10 @@ class Koa(Generic[ContextT]):
         """
         if not callable(fn):
             raise TypeError("middleware must be a function!")
-        if isinstance(fn, Koa):  # callable only for gunicorn (see ``__call__``)
+        if isinstance(fn, Koa):  # callable as an ASGI app (see ``__call__``)
             raise TypeError("a Koa app is not a middleware: use koa.mount's mount(app)")
         self.middleware.append(fn)
+        self._asgi_fn = None
         return self
 
     def callback(self) -> Handler:
@@ -283,13 +287,60 @@ class Koa(Generic[ContextT]):
 
         run(self, host=host, port=port, callback=callback, loop=loop, **server_options)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> NoReturn:
-        # gunicorn only loads callable objects; a Koa app is one so that its worker class can
-        # receive it, and this tells whoever runs it as a WSGI app what to do instead.
-        raise TypeError(
-            "a Koa app is not a WSGI application: serve it with app.listen(), `koa serve` or"
-            " gunicorn's `-k koa.core.worker.GunicornWorker`"
-        )
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI 3 application: ``uvicorn module:app``, ``granian --interface asgi
+        module:app`` and ``hypercorn module:app`` serve the app ``app.listen()`` serves.
+
+        ``http`` requests run through the middleware as on aiohttp (composed once, on the
+        first request or at startup); ``lifespan`` runs the app's startup and shutdown hooks
+        (``koa.core.lifespan``) and reports a failing startup as ``lifespan.startup.failed``;
+        ``websocket`` goes to ``_asgi_websocket``. See docs/asgi.md.
+        """
+        kind = scope["type"]
+        if kind == "http":
+            fn = self._asgi_fn
+            if fn is None:
+                fn = self._asgi_fn = self.compose(self.middleware)
+            conn = AsgiConnection(scope, receive, send)
+            await self.handle(conn, fn)
+            # An aborted response returns without its last message: the server closes the
+            # connection rather than complete it.
+            return
+        if kind == "lifespan":
+            await self._asgi_lifespan(receive, send)
+        elif kind == "websocket":
+            await self._asgi_websocket(scope, receive, send)
+        else:
+            raise ValueError(f"a Koa app serves no ASGI {kind!r} scope")
+
+    async def _asgi_lifespan(self, receive: Receive, send: Send) -> None:
+        """ASGI's lifespan protocol: the startup hooks on ``lifespan.startup``, the shutdown
+        hooks on ``lifespan.shutdown`` (once per process and app, ``koa.core.lifespan``)."""
+        from .lifespan import StartupError, shutdown, startup
+
+        started = False
+        while True:
+            message = await receive()
+            kind = message["type"]
+            if kind == "lifespan.startup":
+                try:
+                    await startup(self)
+                except StartupError as err:
+                    await send({"type": "lifespan.startup.failed", "message": str(err)})
+                    return
+                started = True
+                if self._asgi_fn is None:
+                    self._asgi_fn = self.compose(self.middleware)
+                await send({"type": "lifespan.startup.complete"})
+            elif kind == "lifespan.shutdown":
+                if started:
+                    await shutdown(self)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _asgi_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """An ASGI ``websocket`` scope: refused (closed before it is accepted) for now."""
+        await send({"type": "websocket.close", "code": 1000})
 
     def to_json(self) -> dict[str, Any]:
         """``{"subdomain_offset", "proxy", "env"}``."""
@@ -303,14 +354,9 @@ _PROPAGATE = (asyncio.CancelledError, KeyboardInterrupt, SystemExit, GeneratorEx
 
 
 def _hand_over(ctx: Context[Any], conn: Connection) -> bool:
-    """``ctx.respond = False``: the app answered with the server's own response."""
-    res = ctx.res
-    if res is None:
-        raise RuntimeError(
-            "ctx.respond is False but ctx.res holds no response: prepare an aiohttp"
-            " StreamResponse with `await res.prepare(ctx.req)` and assign it to ctx.res"
-        )
-    conn.hand_over(res)
+    """``ctx.respond = False``: the app answered itself, with the server's own response
+    (aiohttp: ``ctx.res``) or messages (ASGI: ``ctx.req.send``)."""
+    conn.hand_over(ctx.res)
     return True
 
 

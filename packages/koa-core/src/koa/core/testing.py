@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import aiohttp
 from multidict import CIMultiDictProxy
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from .application import Koa
     from .server import Server
 
-__all__ = ["TestClient", "TestResponse"]
+__all__ = ["TestClient", "TestResponse", "UvicornServer"]
 
 
 class TestResponse:
@@ -52,6 +53,68 @@ class TestResponse:
         return f"<TestResponse {self.status} {self.reason}>"
 
 
+class _Serving(Protocol):
+    @property
+    def port(self) -> int: ...
+
+    async def close(self) -> None: ...
+
+
+class UvicornServer:
+    """``app`` as an ASGI application on uvicorn, in this process and event loop, on a free
+    port of 127.0.0.1 (``TestClient(app, backend="uvicorn")``).
+
+    uvicorn runs with ``lifespan="on"`` (a failing startup hook raises ``StartupError`` here,
+    as on aiohttp), without its ``server`` header, without trusting ``X-Forwarded-*`` (that is
+    ``app.proxy``'s job) and without WebSockets (``ws="none"``); ``options`` are
+    ``uvicorn.Config``'s and override these.
+    """
+
+    def __init__(self, app: Koa[Any], **options: Any) -> None:
+        self.app = app
+        self.options = options
+        self.port = 0
+        self._server: Any = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        import socket
+
+        import uvicorn
+
+        from .lifespan import StartupError
+
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        options = {
+            "lifespan": "on",
+            "log_config": None,
+            "log_level": "warning",
+            "access_log": False,
+            "proxy_headers": False,
+            "server_header": False,
+            "ws": "none",
+            **self.options,
+        }
+        server = self._server = uvicorn.Server(uvicorn.Config(self.app, **options))
+        task = self._task = asyncio.ensure_future(server.serve(sockets=[sock]))
+        while not server.started:
+            if task.done():
+                sock.close()
+                self._task = None
+                task.result()
+                raise StartupError("the app did not start on uvicorn (a startup hook failed)")
+            await asyncio.sleep(0.005)
+
+    async def close(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            self._server.should_exit = True
+            await task
+
+
 class TestClient:
     """Serve ``app`` on a free loopback port for the duration of an ``async with`` block.
 
@@ -65,14 +128,25 @@ class TestClient:
     Responses are ``TestResponse`` objects with the body already read: ``.status``,
     ``.headers``, ``await .text()``, ``await .json()`` and ``await .read()`` all work after
     the call returns. Redirects are not followed and bodies are not decompressed.
+
+    ``backend`` is the server: ``"aiohttp"`` (``app.serve()``; ``server_options`` are its
+    options) or ``"uvicorn"`` (the app as an ASGI application, see ``UvicornServer``;
+    ``server_options`` are ``uvicorn.Config``'s). Without it, ``TestClient.default_backend``.
     """
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, app: Koa[Any], **server_options: Any) -> None:
+    #: The backend of a ``TestClient`` made without ``backend=`` (a test fixture may set it
+    #: to run a whole suite on uvicorn).
+    default_backend: ClassVar[str] = "aiohttp"
+
+    def __init__(self, app: Koa[Any], backend: str | None = None, **server_options: Any) -> None:
         self.app = app
+        self.backend = backend or self.default_backend
+        if self.backend not in ("aiohttp", "uvicorn"):
+            raise ValueError(f"unknown TestClient backend {self.backend!r}")
         self._server_options = server_options
-        self._server: Server | None = None
+        self._server: Server | _Serving | None = None
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> TestClient:
@@ -89,7 +163,12 @@ class TestClient:
 
     async def start(self) -> None:
         """Start the server and the client session."""
-        self._server = await self.app.serve(port=0, host="127.0.0.1", **self._server_options)
+        if self.backend == "uvicorn":
+            server = UvicornServer(self.app, **self._server_options)
+            await server.start()
+            self._server = server
+        else:
+            self._server = await self.app.serve(port=0, host="127.0.0.1", **self._server_options)
         self._session = aiohttp.ClientSession(
             auto_decompress=False,
             timeout=aiohttp.ClientTimeout(total=30),
@@ -156,8 +235,6 @@ class TestClient:
     async def raw(self, data: bytes, *, timeout: float = 5.0) -> bytes:
         """Send raw bytes on a fresh connection and return everything the server sends back
         until it closes the connection (or ``timeout`` passes). For malformed requests."""
-        import asyncio
-
         reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
         try:
             writer.write(data)

@@ -249,9 +249,10 @@ def test_listen_runs_the_hooks_once_and_exits_1_when_startup_fails(
         assert done.stderr.rstrip().endswith("RuntimeError: cannot start")
 
 
-def test_a_koa_app_called_as_wsgi_says_how_to_serve_it() -> None:
+def test_a_koa_app_called_as_wsgi_fails_at_once() -> None:
+    # A Koa app is an ASGI application: a WSGI server's call (two arguments) is refused.
     app: Any = Koa()
-    with pytest.raises(TypeError, match="GunicornWorker"):
+    with pytest.raises(TypeError, match="send"):
         app({}, lambda *args: None)
 
 

@@ -21,6 +21,7 @@ from .jsoncodec import json_dumps as default_json_dumps
 from .backends.asgi import AsgiConnection, Receive, Scope, Send
 from .request import invalid_host
 from .respond import respond
+from .statuses import STATUS_PHRASES
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -95,7 +96,8 @@ class Koa(Generic[ContextT]):
         self.context: type[ContextT] = type(base.__name__, (base,), {"__module__": base.__module__})
         self._listeners: dict[str, list[Callable[..., Any]]] = {}
         self._pending: set[asyncio.Task[Any]] = set()
-        # The middleware composed for ASGI requests (``__call__``); ``use`` drops it.
+        # The middleware composed for ASGI requests (``__call__``): at each lifespan
+        # startup, else on the first request (as ``callback()`` composes once per server).
         self._asgi_fn: ComposedMiddleware[ContextT] | None = None
 
     # -- settings --------------------------------------------------------------------------
@@ -126,7 +128,6 @@ class Koa(Generic[ContextT]):
         if isinstance(fn, Koa):  # callable as an ASGI app (see ``__call__``)
             raise TypeError("a Koa app is not a middleware: use koa.mount's mount(app)")
         self.middleware.append(fn)
-        self._asgi_fn = None
         return self
 
     def callback(self) -> Handler:
@@ -302,6 +303,11 @@ class Koa(Generic[ContextT]):
             if fn is None:
                 fn = self._asgi_fn = self.compose(self.middleware)
             conn = AsgiConnection(scope, receive, send)
+            refused = conn.malformed()
+            if refused:
+                phrase = STATUS_PHRASES[refused]
+                await conn.send(refused, phrase, _bad_request_headers(), phrase.encode())
+                return
             await self.handle(conn, fn)
             # An aborted response returns without its last message: the server closes the
             # connection rather than complete it.
@@ -329,8 +335,7 @@ class Koa(Generic[ContextT]):
                     await send({"type": "lifespan.startup.failed", "message": str(err)})
                     return
                 started = True
-                if self._asgi_fn is None:
-                    self._asgi_fn = self.compose(self.middleware)
+                self._asgi_fn = self.compose(self.middleware)
                 await send({"type": "lifespan.startup.complete"})
             elif kind == "lifespan.shutdown":
                 if started:

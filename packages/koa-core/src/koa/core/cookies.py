@@ -128,7 +128,7 @@ class Cookies:
         parsed = self._parsed
         if parsed is None:
             parsed = {}
-            for header in self._ctx.req.headers.getall("Cookie", ()):
+            for header in self._ctx.request.headers.getall("Cookie", ()):
                 for part in node_text(header).split(";"):
                     name, sep, value = part.partition("=")
                     if not sep:

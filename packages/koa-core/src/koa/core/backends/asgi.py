@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from os import PathLike
 from stat import S_ISREG
 from typing import Any, NamedTuple
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
@@ -40,6 +40,11 @@ _VERSIONS = {"1.1": (1, 1), "2": (2, 0), "1.0": (1, 0), "3": (3, 0)}
 # Connection-specific headers HTTP/2 and HTTP/3 forbid (RFC 9113 8.2.2); the server frames.
 _HOP_BY_HOP = ("Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade")
 _PATHSEND = "http.response.pathsend"
+#: The most header lines a request may have: aiohttp's server refuses more with a 400.
+MAX_HEADERS = 128
+#: The longest request target or header line: aiohttp's limit (8190 bytes), answered 431.
+MAX_FIELD = 8190
+_CTL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 class AsgiRequest(NamedTuple):
@@ -106,9 +111,45 @@ class AsgiConnection:
         self.aborted = False
         self._sent = 0
         self._declared: int | None = None
-        self._body_done = False
+        # HTTP/1.x says when a request has no body (no Content-Length, no Transfer-Encoding:
+        # RFC 9112 6.3); an HTTP/2 request's body is known to be over only once received.
+        headers = self.headers
+        self._body_done = (
+            scope.get("http_version") in ("1.1", "1.0")
+            and headers.get("Content-Length", "0") == "0"
+            and "Transfer-Encoding" not in headers
+        )
         self._disconnected = False
         self._watcher: asyncio.Task[None] | None = None
+
+    def malformed(self) -> int:
+        """The 4xx for a request aiohttp's parser refuses but an ASGI server may pass on (h11
+        does), else 0: 400 for an unknown HTTP version, a control character in a header
+        (RFC 9110 5.5), more than ``MAX_HEADERS`` header lines or an absolute target that
+        does not parse (RFC 9112 3.2.2); 431 for a target or header over ``MAX_FIELD``
+        bytes, as Node answers."""
+        scope = self.native.scope
+        if scope.get("http_version", "1.1") not in _VERSIONS:
+            return 400
+        raw = scope["headers"]
+        if len(raw) > MAX_HEADERS:
+            return 400
+        joined = b"\t".join([b"\t".join(pair) for pair in raw])
+        if _CTL.search(joined) is not None:
+            return 400
+        target = self.target
+        if len(target) > MAX_FIELD or (
+            len(joined) > MAX_FIELD and any(len(v) + len(n) > MAX_FIELD for n, v in raw)
+        ):
+            return 431
+        if target[:1] != "/" and target != "*":
+            try:
+                parts = urlsplit(target)
+                parts.port  # noqa: B018 - raises for a port that is not a number
+            except ValueError:
+                return 400
+            return 0 if parts.scheme and parts.netloc else 400
+        return 0
 
     def finish(self) -> None:
         """Nothing to hand back: the response went out through ``send``."""
@@ -181,8 +222,12 @@ class AsgiConnection:
     def closed(self) -> bool:
         return self._disconnected or self.aborted
 
+    @property
+    def _http1(self) -> bool:
+        return self.native.scope.get("http_version", "1.1") in ("1.1", "1.0")
+
     def _raw_headers(self, headers: CIMultiDict[str]) -> list[tuple[bytes, bytes]]:
-        if self.native.scope.get("http_version", "1.1") not in ("1.1", "1.0"):
+        if not self._http1:
             for name in _HOP_BY_HOP:
                 headers.popall(name, None)
         return [(name.encode("latin-1"), value.encode()) for name, value in headers.items()]
@@ -213,6 +258,8 @@ class AsgiConnection:
             headers.popall("Content-Length", None)
         if no_body:
             body = None
+        if close and "Connection" not in headers and self._http1:
+            headers["Connection"] = "close"  # said, as on aiohttp, before the cut
         _check(headers, reason)
         raw = self._raw_headers(headers)
         self.header_sent = True

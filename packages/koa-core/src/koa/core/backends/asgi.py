@@ -42,8 +42,8 @@ _HOP_BY_HOP = ("Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encodin
 _PATHSEND = "http.response.pathsend"
 #: The most header lines a request may have: aiohttp's server refuses more with a 400.
 MAX_HEADERS = 128
-#: The longest request target or header line: aiohttp's limit (8190 bytes), answered 431.
-MAX_FIELD = 8190
+#: The longest request target or header line, as koa-core's aiohttp server allows (Node's 16 KB).
+MAX_FIELD = 16 * 1024
 _CTL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 
 

@@ -106,11 +106,11 @@ def free_port() -> int:
 
 @contextlib.asynccontextmanager
 async def run_asgi_server(
-    server: str, folder: Path, target: str, *extra: str
+    server: str, folder: Path, target: str, *extra: str, tls: bool = False
 ) -> AsyncIterator[int]:
     """Run ``server`` (a key of ``ASGI_SERVERS``) on ``target`` (``module:app``, imported from
     ``folder``) in a process of its own; yields its port once it accepts connections, then
-    stops it by PID."""
+    stops it by PID. ``tls``: the server speaks TLS (``extra`` gives it a certificate)."""
     port = free_port()
     args = [part.format(port=port, target=target) for part in ASGI_SERVERS[server]]
     env = {
@@ -128,6 +128,8 @@ async def run_asgi_server(
             try:
                 _, writer = await asyncio.open_connection("127.0.0.1", port)
             except OSError:
+                writer = None
+            if writer is None:
                 if proc.returncode is not None or loop.time() > deadline:
                     output = await proc.stdout.read() if proc.stdout else b""
                     raise RuntimeError(f"{server} did not start:\n{output.decode()}") from None

@@ -360,7 +360,7 @@ class AsgiConnection:
             reason = STATUS_PHRASES.get(status, reason)
         empty = count == 0 or answer in (304, 412, 416) or self.method == "HEAD"
         if empty:
-            if answer == 416:
+            if answer == 416:  # no length, so streamed (chunked), as aiohttp sends it
                 await self.start(status, reason, headers)
                 await self._send({"type": "http.response.body", "body": b"", "more_body": False})
                 self.finish()

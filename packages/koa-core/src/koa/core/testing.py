@@ -99,7 +99,7 @@ class UvicornServer:
             **self.options,
         }
         server = self._server = uvicorn.Server(uvicorn.Config(self.app, **options))
-        task = self._task = asyncio.ensure_future(server.serve(sockets=[sock]))
+        task = self._task = asyncio.ensure_future(self._serve(server, sock))
         while not server.started:
             if task.done():
                 sock.close()
@@ -107,6 +107,13 @@ class UvicornServer:
                 task.result()
                 raise StartupError("the app did not start on uvicorn (a startup hook failed)")
             await asyncio.sleep(0.005)
+
+    @staticmethod
+    async def _serve(server: Any, sock: Any) -> None:
+        try:
+            await server.serve(sockets=[sock])
+        except SystemExit:  # uvicorn's exit when the app's startup failed
+            return
 
     async def close(self) -> None:
         task, self._task = self._task, None

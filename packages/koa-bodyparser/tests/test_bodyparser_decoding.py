@@ -17,6 +17,8 @@ from koa.core.testing import TestClient
 
 BODY = b'{"name":"tobi","tags":["a","b"]}'
 PARSED = {"name": "tobi", "tags": ["a", "b"]}
+
+
 def client_for(auto_decompress: bool) -> TestClient:
     """A client of ``echo_app()``; on an ASGI server the body always reaches the parser as
     sent (ASGI servers do not decode), so ``auto_decompress`` is aiohttp's only."""

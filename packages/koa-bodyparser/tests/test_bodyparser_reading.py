@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-
 from koa.bodyparser import bodyparser
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient

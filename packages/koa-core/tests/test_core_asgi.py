@@ -6,10 +6,11 @@ test of koa-core, which runs on both back ends (see the root ``conftest.py``).""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from koa.core import Context, Koa, Next, StartupError
+from koa.core.backends.asgi import AsgiRequest
 from koa.core.testing import TestClient
 
 #: These tests pick their back end themselves.
@@ -56,7 +57,7 @@ async def test_respond_false_hands_the_raw_asgi_send_to_the_app() -> None:
 
     async def raw(ctx: Context, next: Next) -> None:
         ctx.respond = False
-        scope, receive, send = ctx.req
+        scope, _receive, send = cast(AsgiRequest, ctx.req)
         assert scope["type"] == "http"
         await send({"type": "http.response.start", "status": 299, "headers": [(b"x-raw", b"1")]})
         await send({"type": "http.response.body", "body": b"raw " + scope["path"].encode()})

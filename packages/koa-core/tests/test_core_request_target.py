@@ -82,6 +82,7 @@ async def test_querystring_setter_writes_what_node_url_format_writes(
 ) -> None:
     if koa_backend != "aiohttp" and target.endswith(b"?") and not value:
         pytest.skip("ASGI's query_string cannot tell a lone '?' from none (koa-core README)")
+
     def change(ctx: Context) -> None:
         ctx.querystring = value
 

@@ -60,9 +60,7 @@ def rewriting_app() -> Koa:
         (b"/api/x?#f", "/x|/x?#f||/api/x?#f"),
     ],
 )
-async def test_an_empty_query_is_kept_inside(
-    target: bytes, inside: str, koa_backend: str
-) -> None:
+async def test_an_empty_query_is_kept_inside(target: bytes, inside: str, koa_backend: str) -> None:
     if koa_backend != "aiohttp" and target.endswith(b"?"):
         pytest.skip("ASGI's query_string cannot tell a lone '?' from none (koa-core README)")
     async with TestClient(echo_app()) as client:

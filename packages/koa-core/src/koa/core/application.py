@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any, Generic, Literal
 from multidict import CIMultiDict
 from typing_extensions import Self, TypeVar
 
+from .backends.asgi import AsgiConnection, Receive, Scope, Send
 from .compose import ComposedMiddleware, Middleware
 from .compose import compose as compose_middleware
 from .context import Context
 from .cookies import Keygrip, KeyRotation
 from .jsoncodec import json_dumps as default_json_dumps
-from .backends.asgi import AsgiConnection, Receive, Scope, Send
 from .request import invalid_host
 from .respond import respond
 from .statuses import STATUS_PHRASES

@@ -327,9 +327,9 @@ class AsgiConnection:
         byte_range: ByteRange = None,
     ) -> None:
         loop = asyncio.get_running_loop()
-        plan = await loop.run_in_executor(
-            None, _plan_file, os.fspath(path), self.headers, byte_range
-        )
+        # An absolute path: what pathsend requires, resolved with the stat in the thread.
+        filename = os.fspath(path)
+        plan = await loop.run_in_executor(None, _plan_file, filename, self.headers, byte_range)
         answer, etag, mtime, size, first, count = plan
         # Values the app set itself are kept (koa-static's, say), as on aiohttp.
         if answer == 412:
@@ -375,7 +375,7 @@ class AsgiConnection:
             self.header_sent = True
             self.status = status
             await self._send({"type": "http.response.start", "status": status, "headers": raw})
-            await self._send({"type": _PATHSEND, "path": os.path.abspath(os.fspath(path))})
+            await self._send({"type": _PATHSEND, "path": _absolute_path(filename)})
             self._sent = count
             return
         file = await loop.run_in_executor(None, open, os.fspath(path), "rb")
@@ -417,6 +417,12 @@ def _check(headers: CIMultiDict[str], reason: str) -> None:
         if _FORBIDDEN.search(value) or _FORBIDDEN.search(name):
             raise ValueError(f"header {name!r} has a control character: {value!r}")
     raise ValueError(f"status message has a control character: {reason!r}")
+
+
+def _absolute_path(filename: str) -> str:
+    """The absolute path ``http.response.pathsend`` requires (``filename`` made absolute
+    against the current directory, without touching the disk)."""
+    return filename if filename.startswith("/") else os.path.join(os.getcwd(), filename)
 
 
 def _http_date(timestamp: float) -> str:
@@ -475,9 +481,7 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$", re.ASCII | re.IGNORECASE)
 FilePlan = tuple[int, str, float, int, int, int]
 
 
-def _plan_file(
-    path: str, request: CIMultiDictProxy[str], byte_range: ByteRange
-) -> FilePlan:
+def _plan_file(path: str, request: CIMultiDictProxy[str], byte_range: ByteRange) -> FilePlan:
     """What to answer for ``path`` (in a thread: it stats the file), by the rules aiohttp's
     ``FileResponse`` applies: If-Match and If-Unmodified-Since (412), If-None-Match and
     If-Modified-Since (304, RFC 9110 13.2.2's order), then If-Range and Range (206, 416).

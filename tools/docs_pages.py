@@ -30,6 +30,7 @@ GUIDES = [
     "guides/logging.md",
     "guides/bodies.md",
     "deployment.md",
+    "asgi.md",
     "guides/testing.md",
 ]
 # Pages with their own place in the navigation (not guides).

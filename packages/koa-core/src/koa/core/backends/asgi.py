@@ -18,6 +18,7 @@ import os
 import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from itertools import chain
 from os import PathLike
 from stat import S_ISREG
 from typing import Any, NamedTuple
@@ -134,7 +135,7 @@ class AsgiConnection:
         raw = scope["headers"]
         if len(raw) > MAX_HEADERS:
             return 400
-        joined = b"\t".join([b"\t".join(pair) for pair in raw])
+        joined = b"\t".join(chain.from_iterable(raw))
         if _CTL.search(joined) is not None:
             return 400
         target = self.target

@@ -9,8 +9,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import koa_app  # noqa: E402 - after the path it is found on
-import starlette_app  # noqa: E402
+import koa_app
+import starlette_app
 
 _ROOT = Path.cwd()
 koa_hello = koa_app.hello_app(_ROOT)

@@ -67,7 +67,7 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
                     return
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {proc.args}") from None
+                raise RuntimeError(f"server did not start: {proc.args!r}") from None
             time.sleep(0.1)
 
 

@@ -4,13 +4,15 @@ hello and JSON apps, as module attributes for ``uvicorn asgi_apps:koa_hello`` an
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import koa_app
-import starlette_app
+koa_app: Any = importlib.import_module("koa_app")  # the servers' own modules, found here
+starlette_app: Any = importlib.import_module("starlette_app")
 
 _ROOT = Path.cwd()
 koa_hello = koa_app.hello_app(_ROOT)

@@ -73,7 +73,7 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
 
 def wrk(url: str, seconds: float) -> float:
     out = subprocess.run(
-        ["taskset", "-c", "1", "wrk", "-t1", "-c50", f"-d{seconds}s", url],
+        ["taskset", "-c", "1", "wrk", "-t1", "-c50", f"-d{seconds:g}s", url],
         capture_output=True,
         text=True,
         check=True,

@@ -75,7 +75,7 @@ class UvicornServer:
         self.options = options
         self.port = 0
         self._server: Any = None
-        self._task: asyncio.Task[None] | None = None
+        self._sock: Any = None
 
     async def start(self) -> None:
         import socket
@@ -99,27 +99,38 @@ class UvicornServer:
             **self.options,
         }
         server = self._server = uvicorn.Server(uvicorn.Config(self.app, **options))
-        task = self._task = asyncio.ensure_future(self._serve(server, sock))
-        while not server.started:
-            if task.done():
-                sock.close()
-                self._task = None
-                task.result()
-                raise StartupError("the app did not start on uvicorn (a startup hook failed)")
-            await asyncio.sleep(0.005)
-
-    @staticmethod
-    async def _serve(server: Any, sock: Any) -> None:
+        # uvicorn's ``serve()`` ticks every 0.1 s and sleeps 0.1 s on shutdown; a test server
+        # runs its steps itself instead: startup (lifespan, listening), one tick (the Date
+        # header), and a shutdown that waits only as long as connections need.
+        server.config.load()
+        server.lifespan = server.config.lifespan_class(server.config)
         try:
-            await server.serve(sockets=[sock])
+            await server.startup(sockets=[sock])
         except SystemExit:  # uvicorn's exit when the app's startup failed
-            return
+            sock.close()
+            raise StartupError("the app did not start on uvicorn (a startup hook failed)") from None
+        self._sock = sock
+        await server.on_tick(0)
 
     async def close(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            self._server.should_exit = True
-            await task
+        server, self._server = self._server, None
+        if server is None:
+            return
+        for listener in server.servers:
+            listener.close()
+        self._sock.close()
+        state = server.server_state
+        for connection in list(state.connections):
+            connection.shutdown()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5
+        while (state.connections or state.tasks) and loop.time() < deadline:
+            await asyncio.sleep(0.005)
+        for task in list(state.tasks):
+            task.cancel()
+        for listener in server.servers:
+            await listener.wait_closed()
+        await server.lifespan.shutdown()
 
 
 class TestClient:

@@ -124,8 +124,8 @@ class UvicornServer:
             connection.shutdown()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 5
-        while (state.connections or state.tasks) and loop.time() < deadline:
-            await asyncio.sleep(0.005)
+        while (state.connections or state.tasks) and loop.time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.005)  # uvicorn's state has no event to wait on
         for task in list(state.tasks):
             task.cancel()
         for listener in server.servers:

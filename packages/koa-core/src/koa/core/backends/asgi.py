@@ -240,6 +240,26 @@ class AsgiConnection:
         close: bool = False,
     ) -> None:
         method = self.method
+        if (
+            body
+            and not close
+            and status >= 200
+            and status != 204
+            and status != 304
+            and method != "HEAD"
+            and "Transfer-Encoding" not in headers
+        ):  # the common case: a body of known length, sent whole
+            if "Content-Length" not in headers:
+                headers["Content-Length"] = str(len(body))
+            _check(headers, reason)
+            self.header_sent = True
+            self.status = status
+            send = self._send
+            raw = self._raw_headers(headers)
+            await send({"type": "http.response.start", "status": status, "headers": raw})
+            self._sent = len(body)
+            await send({"type": "http.response.body", "body": body})
+            return
         no_body = status < 200 or status == 204 or status == 304 or method == "HEAD"
         chunked = "Transfer-Encoding" in headers
         if chunked:

@@ -8,11 +8,14 @@ examples that keep state (the users list) start clean in every test.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib.util
 import itertools
 import os
+import socket
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -73,3 +76,84 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     finally:
         server.stop()
         print(f"redis-server log:\n{server.log}")  # shown when the test failed
+
+
+#: How each ASGI server is started on ``{port}`` to serve ``module:app`` from the current
+#: folder, with no header of its own that Koa on aiohttp does not send (``Server``).
+ASGI_SERVERS: dict[str, list[str]] = {
+    "uvicorn": [
+        "-m", "uvicorn", "--host", "127.0.0.1", "--port", "{port}", "--no-server-header",
+        "--no-access-log", "{target}",
+    ],
+    "granian": [
+        "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", "{port}",
+        "--no-ws", "{target}",
+    ],
+    "hypercorn": [
+        "-m", "hypercorn", "--bind", "127.0.0.1:{port}", "--config", "python:hypercorn_quiet",
+        "{target}",
+    ],
+}  # fmt: skip
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.asynccontextmanager
+async def run_asgi_server(
+    server: str, folder: Path, target: str, *extra: str, tls: bool = False
+) -> AsyncIterator[int]:
+    """Run ``server`` (a key of ``ASGI_SERVERS``) on ``target`` (``module:app``, imported from
+    ``folder``) in a process of its own; yields its port once it accepts connections, then
+    stops it by PID. ``tls``: the server speaks TLS (``extra`` gives it a certificate)."""
+    port = free_port()
+    args = [part.format(port=port, target=target) for part in ASGI_SERVERS[server]]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(folder), str(Path(__file__).parent / "asgi")]),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, *args, *extra, cwd=folder, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        while True:
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                writer = None
+            if writer is None:
+                if proc.returncode is not None or loop.time() > deadline:
+                    output = await proc.stdout.read() if proc.stdout else b""
+                    raise RuntimeError(f"{server} did not start:\n{output.decode()}") from None
+                await asyncio.sleep(0.1)
+                continue
+            writer.close()
+            await writer.wait_closed()
+            break
+        yield port
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            try:
+                await asyncio.wait_for(proc.wait(), 10)
+            except asyncio.TimeoutError:
+                proc.kill()
+                await proc.wait()
+
+
+AsgiServerRunner = Callable[..., contextlib.AbstractAsyncContextManager[int]]
+
+
+@pytest.fixture
+def asgi_server() -> AsgiServerRunner:
+    """``async with asgi_server("granian", folder, "app:app") as port``: see
+    ``run_asgi_server``."""
+    return run_asgi_server

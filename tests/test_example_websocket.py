@@ -1,6 +1,6 @@
-"""examples/websocket.py: a WebSocket echo on ``ctx.accept_websocket()``, on aiohttp (the page
-and the socket) and on uvicorn and hypercorn (the socket, through ``serve_websocket``; the
-page at ``/`` is an http scope, served by koa-core's ASGI http back end)."""
+"""examples/websocket.py: a WebSocket echo on ``ctx.accept_websocket()``, the same ``app`` on
+aiohttp and, as an ASGI app (``Koa.__call__``), on uvicorn and hypercorn: the page and the
+socket."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator, Callable
 from types import ModuleType
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import WSCloseCode, WSMsgType
 from koa.core import Context, Koa, Next
-from koa.core.backends.asgi_websocket import serve_websocket
 from koa.core.testing import TestClient, serve_asgi
 from koa.logger import logger
 from websockets.asyncio.client import connect
@@ -83,13 +83,9 @@ async def test_upstream_middleware_runs_around_the_socket(load_example: Loader) 
 
 @contextlib.asynccontextmanager
 async def on_asgi(app: Koa[Any], server: str) -> AsyncIterator[str]:
-    """``app``'s WebSockets on a real ASGI server; yields the ``ws://`` URL of ``/ws``."""
-
-    async def asgi(scope: Any, receive: Any, send: Any) -> None:
-        await serve_websocket(app, scope, receive, send)
-
-    async with serve_asgi(asgi, "uvicorn" if server == "uvicorn" else "hypercorn") as url:
-        yield url.replace("http://", "ws://") + "/ws"
+    """``app`` itself as the ASGI app of a real server; yields the server's ``http://`` URL."""
+    async with serve_asgi(app, "uvicorn" if server == "uvicorn" else "hypercorn") as url:
+        yield url
 
 
 async def close_code(ws: Any) -> int | None:
@@ -105,7 +101,14 @@ async def test_the_echo_runs_on_asgi_servers(load_example: Loader, server: str) 
     module = load_example("websocket.py")
     lines: list[str] = []
     module.app.middleware.insert(0, logger(transporter=lambda line, args: lines.append(line)))
-    async with on_asgi(module.app, server) as url:
+    async with on_asgi(module.app, server) as base:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(base + "/") as page:
+                assert page.status == 200
+                assert "new WebSocket" in await page.text()
+            async with session.get(base + "/ws") as plain:  # no Upgrade
+                assert plain.status == 426
+        url = base.replace("http://", "ws://") + "/ws"
         async with connect(url) as ws:
             await ws.send("héllo")
             assert await ws.recv() == "héllo"
@@ -116,8 +119,13 @@ async def test_the_echo_runs_on_asgi_servers(load_example: Loader, server: str) 
         async with connect(url) as ws:
             await ws.send("x" * (module.MAX_MESSAGE + 1))
             assert await close_code(ws) == 1009
-    # koa-logger ran around both sockets: in, then out with 101 once each socket closed.
+    # koa-logger ran around the page, the plain GET and both sockets: in, then out with 101
+    # once each socket closed.
     assert [line.split()[:4] for line in lines] == [
+        ["<--", "GET", "/"],
+        ["-->", "GET", "/", "200"],
+        ["<--", "GET", "/ws"],
+        ["xxx", "GET", "/ws", "426"],  # thrown by accept_websocket(): koa-logger says xxx
         ["<--", "GET", "/ws"],
         ["-->", "GET", "/ws", "101"],
         ["<--", "GET", "/ws"],

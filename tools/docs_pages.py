@@ -31,6 +31,7 @@ GUIDES = [
     "guides/bodies.md",
     "websockets.md",
     "deployment.md",
+    "asgi.md",
     "guides/testing.md",
 ]
 # Pages with their own place in the navigation (not guides).

@@ -14,6 +14,9 @@ from koa.core import Context, Koa, Next
 from koa.core.backends import aiohttp as backend
 from koa.core.testing import TestClient
 
+#: The aiohttp backend's own internals.
+KOA_BACKENDS = ("aiohttp",)
+
 _SOURCE = Path(backend.__file__).read_text()
 # The backend's own private attributes and helpers (not aiohttp's); ``_replace`` is the
 # public method of named tuples.

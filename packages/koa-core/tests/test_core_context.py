@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import koa.core
+import pytest
 from koa.core import Context, Koa, Next, Request, Response
 from koa.core.testing import TestClient
 
@@ -113,6 +114,8 @@ async def test_methods_delegate() -> None:
     }
 
 
+# ctx.req is aiohttp's request here.
+@pytest.mark.backends("aiohttp")
 async def test_setters_delegate() -> None:
     seen: dict[str, Any] = {}
 
@@ -152,6 +155,8 @@ async def test_setters_delegate() -> None:
     }
 
 
+# ctx.req is aiohttp's request here.
+@pytest.mark.backends("aiohttp")
 async def test_own_members() -> None:
     seen: dict[str, Any] = {}
 

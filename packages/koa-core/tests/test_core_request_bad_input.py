@@ -33,7 +33,9 @@ MALFORMED: dict[str, bytes] = {
 
 
 @pytest.mark.parametrize("raw", list(MALFORMED.values()), ids=list(MALFORMED))
-async def test_malformed_request_is_a_400_and_closes(raw: bytes) -> None:
+async def test_malformed_request_is_a_400_and_closes(raw: bytes, koa_backend: str) -> None:
+    if koa_backend != "aiohttp" and raw == MALFORMED["bare lf"]:
+        pytest.skip("h11 reads a bare LF as a line end, as RFC 9112 2.2 allows (koa-core README)")
     app = Koa()
     ran: list[str] = []
 

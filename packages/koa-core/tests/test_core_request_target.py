@@ -30,8 +30,11 @@ async def test_one_leading_question_mark_of_the_query_is_dropped() -> None:
     ],
 )
 async def test_querystring_setter_writes_what_node_url_format_writes(
-    target: bytes, value: str, url: str, query: dict[str, str]
+    target: bytes, value: str, url: str, query: dict[str, str], koa_backend: str
 ) -> None:
+    if koa_backend != "aiohttp" and target.endswith(b"?") and not value:
+        pytest.skip("ASGI's query_string cannot tell a lone '?' from none (koa-core README)")
+
     def change(ctx: Context) -> None:
         ctx.querystring = value
 

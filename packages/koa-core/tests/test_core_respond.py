@@ -46,7 +46,9 @@ async def head_app_routes(ctx: Context, next: Next) -> None:
 
 
 @pytest.mark.parametrize("path", ["/json", "/text", "/empty", "/js", "/stream", "/"])
-async def test_head_sends_the_get_headers_without_a_body(path: str) -> None:
+async def test_head_sends_the_get_headers_without_a_body(path: str, koa_backend: str) -> None:
+    if koa_backend != "aiohttp" and path == "/":
+        pytest.skip("h11 frames a HEAD answer without a length as chunked (koa-core README)")
     app = Koa()
     app.use(head_app_routes)
     async with TestClient(app) as client:
@@ -95,6 +97,8 @@ async def test_head_closes_a_stream_body_without_reading_it() -> None:
     assert pulled == []
 
 
+# ctx.respond = False with aiohttp's own response objects (test_core_asgi.py: the ASGI side).
+@pytest.mark.backends("aiohttp")
 async def test_respond_false_leaves_a_hand_written_response_alone() -> None:
     async def handler(ctx: Context, next: Next) -> None:
         res = web.StreamResponse(status=299, reason="Mine")
@@ -124,6 +128,8 @@ async def test_respond_false_leaves_a_hand_written_response_alone() -> None:
     assert errors == []
 
 
+# ctx.respond = False with aiohttp's own response objects (test_core_asgi.py: the ASGI side).
+@pytest.mark.backends("aiohttp")
 async def test_respond_false_without_a_response_is_a_clear_500(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -139,6 +145,8 @@ async def test_respond_false_without_a_response_is_a_clear_500(
     assert any("ctx.respond is False" in r.getMessage() for r in caplog.records)
 
 
+# ctx.respond = False with aiohttp's own response objects (test_core_asgi.py: the ASGI side).
+@pytest.mark.backends("aiohttp")
 async def test_websocket_echo_with_respond_false() -> None:
     async def websocket(ctx: Context, next: Next) -> None:
         if ctx.path != "/ws":
@@ -222,6 +230,8 @@ async def test_writable_is_true_across_keep_alive_requests() -> None:
             assert await res.json() == {"writable": True, "sent": False}
 
 
+# On ASGI the client leaving is seen while a response streams only (koa-core README).
+@pytest.mark.backends("aiohttp")
 async def test_writable_is_false_once_the_client_left() -> None:
     seen: list[bool] = []
     gone = asyncio.Event()

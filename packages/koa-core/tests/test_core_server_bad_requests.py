@@ -9,6 +9,9 @@ import pytest
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient
 
+#: What aiohttp's server answers itself; test_core_asgi.py has the ASGI side.
+KOA_BACKENDS = ("aiohttp",)
+
 
 def _app() -> Koa:
     app = Koa()

@@ -14,6 +14,9 @@ from pathlib import Path
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient
 
+#: aiohttp's connection handling (the half-close); an ASGI server has its own.
+KOA_BACKENDS = ("aiohttp",)
+
 THIS_FILE = Path(__file__).read_bytes()
 streamed: list[bytes] = []
 

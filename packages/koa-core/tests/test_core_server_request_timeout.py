@@ -7,6 +7,9 @@ import asyncio
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient
 
+#: koa-core's aiohttp server's requestTimeout; ASGI servers have their own timeouts.
+KOA_BACKENDS = ("aiohttp",)
+
 
 def _app(outcomes: list[str]) -> Koa:
     app = Koa()

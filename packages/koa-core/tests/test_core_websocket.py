@@ -1,5 +1,5 @@
 """WebSockets through ``ctx.accept_websocket()``: the same app on aiohttp and on the ASGI
-servers (uvicorn, hypercorn) through ``serve_websocket``, driven by a real client
+servers (uvicorn, hypercorn) with the app itself as the ASGI app, driven by a real client
 (the ``websockets`` package) over 127.0.0.1."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from koa.core import Context, Koa, Next, WebSocketDisconnect
-from koa.core.backends.asgi_websocket import serve_websocket
 from koa.core.testing import TestClient, serve_asgi
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -36,11 +35,8 @@ async def serving(app: Koa[Any], backend: str) -> AsyncIterator[str]:
             await server.close()
         return
 
-    async def asgi(scope: Any, receive: Any, send: Any) -> None:
-        assert scope["type"] == "websocket"  # the http scope is koa.core.backends.asgi's
-        await serve_websocket(app, scope, receive, send)
-
-    async with serve_asgi(asgi, "uvicorn" if backend == "uvicorn" else "hypercorn") as url:
+    # The app itself is the ASGI app (Koa.__call__ routes the websocket scope).
+    async with serve_asgi(app, "uvicorn" if backend == "uvicorn" else "hypercorn") as url:
         yield url.replace("http://", "ws://")
 
 

@@ -72,14 +72,15 @@ async def test_a_preflight_from_a_listed_origin_is_answered_204() -> None:
     async with TestClient(app_with(origin=[APP], credentials=True, max_age=60)) as client:
         res = await client.options("/", headers={"Origin": APP, **PREFLIGHT})
         assert res.status == 204
-        assert list(res.headers.items())[:6] == [
+        # The server writes Date: aiohttp after the app's headers, uvicorn before them.
+        assert [item for item in res.headers.items() if item[0].lower() != "date"][:5] == [
             ("Vary", "Origin"),
             ("Access-Control-Allow-Origin", APP),
             ("Access-Control-Allow-Credentials", "true"),
             ("Access-Control-Max-Age", "60"),
             ("Access-Control-Allow-Methods", "GET,HEAD,PUT,POST,DELETE,PATCH"),
-            ("Date", res.headers["Date"]),
         ]
+        assert "Date" in res.headers
 
 
 async def test_a_preflight_from_another_origin_goes_downstream() -> None:

@@ -67,8 +67,10 @@ async def request(target: bytes) -> list[str]:
     ],
 )
 async def test_the_target_is_rewritten_and_restored(
-    target: str, inside: str, inside_path: str, after: str
+    target: str, inside: str, inside_path: str, after: str, koa_backend: str
 ) -> None:
+    if koa_backend != "aiohttp" and target.endswith("?"):
+        pytest.skip("ASGI's query_string cannot tell a lone '?' from none (koa-core README)")
     seen = await request(target.encode())
     assert seen == [
         f"before {target}",

@@ -60,7 +60,9 @@ def rewriting_app() -> Koa:
         (b"/api/x?#f", "/x|/x?#f||/api/x?#f"),
     ],
 )
-async def test_an_empty_query_is_kept_inside(target: bytes, inside: str) -> None:
+async def test_an_empty_query_is_kept_inside(target: bytes, inside: str, koa_backend: str) -> None:
+    if koa_backend != "aiohttp" and target.endswith(b"?"):
+        pytest.skip("ASGI's query_string cannot tell a lone '?' from none (koa-core README)")
     async with TestClient(echo_app()) as client:
         assert await raw_get(client, target) == inside.encode()
 
@@ -76,8 +78,10 @@ async def test_an_empty_query_is_kept_inside(target: bytes, inside: str) -> None
     ],
 )
 async def test_a_rewrite_inside_is_not_seen_below_or_after(
-    target: bytes, below: str, inside_after: str, after: str
+    target: bytes, below: str, inside_after: str, after: str, koa_backend: str
 ) -> None:
+    if koa_backend != "aiohttp" and target.endswith(b"?"):
+        pytest.skip("ASGI's query_string cannot tell a lone '?' from none (koa-core README)")
     async with TestClient(rewriting_app()) as client:
         data = await client.raw(
             b"GET " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"

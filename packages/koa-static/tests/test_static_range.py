@@ -82,11 +82,12 @@ async def test_unusable_range_sends_the_whole_file(public: Path, value: str) -> 
 
 
 @pytest.mark.parametrize("value", ["bytes=1024-", "bytes=5000-6000", "bytes=-0", "bytes=2000-,-0"])
-async def test_unsatisfiable_range_is_416(public: Path, value: str) -> None:
+async def test_unsatisfiable_range_is_416(public: Path, value: str, koa_backend: str) -> None:
     async with TestClient(static_app(public)) as client:
         res = await get_range(client, value)
         assert res.status == 416, value
-        assert res.reason == "Range Not Satisfiable"
+        if koa_backend == "aiohttp":  # an ASGI server writes its own phrase (koa-core README)
+            assert res.reason == "Range Not Satisfiable"
         assert res.headers["Content-Range"] == "bytes */1024"
         assert await res.read() == b""
         # The connection is still usable: the 416 had a correct framing.

@@ -118,7 +118,7 @@ def bodyparser(
         if request.method not in methods or request.body is not None or _skipped(ctx):
             await next()
             return
-        content_type = ctx.req.headers.get("Content-Type")
+        content_type = ctx.request.headers.get("Content-Type")
         if content_type is None:
             request.body = {}
         else:

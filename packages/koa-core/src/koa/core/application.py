@@ -8,11 +8,12 @@ import json
 import logging
 import os
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, Generic, Literal
 
 from multidict import CIMultiDict
 from typing_extensions import Self, TypeVar
 
+from .backends.asgi import AsgiConnection, Receive, Scope, Send
 from .compose import ComposedMiddleware, Middleware
 from .compose import compose as compose_middleware
 from .context import Context
@@ -20,6 +21,7 @@ from .cookies import Keygrip, KeyRotation
 from .jsoncodec import json_dumps as default_json_dumps
 from .request import invalid_host
 from .respond import respond
+from .statuses import STATUS_PHRASES
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -94,6 +96,9 @@ class Koa(Generic[ContextT]):
         self.context: type[ContextT] = type(base.__name__, (base,), {"__module__": base.__module__})
         self._listeners: dict[str, list[Callable[..., Any]]] = {}
         self._pending: set[asyncio.Task[Any]] = set()
+        # The middleware composed for ASGI requests (``__call__``): at each lifespan
+        # startup, else on the first request (as ``callback()`` composes once per server).
+        self._asgi_fn: ComposedMiddleware[ContextT] | None = None
 
     # -- settings --------------------------------------------------------------------------
 
@@ -120,7 +125,7 @@ class Koa(Generic[ContextT]):
         """
         if not callable(fn):
             raise TypeError("middleware must be a function!")
-        if isinstance(fn, Koa):  # callable only for gunicorn (see ``__call__``)
+        if isinstance(fn, Koa):  # callable as an ASGI app (see ``__call__``)
             raise TypeError("a Koa app is not a middleware: use koa.mount's mount(app)")
         self.middleware.append(fn)
         return self
@@ -283,13 +288,70 @@ class Koa(Generic[ContextT]):
 
         run(self, host=host, port=port, callback=callback, loop=loop, **server_options)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> NoReturn:
-        # gunicorn only loads callable objects; a Koa app is one so that its worker class can
-        # receive it, and this tells whoever runs it as a WSGI app what to do instead.
-        raise TypeError(
-            "a Koa app is not a WSGI application: serve it with app.listen(), `koa serve` or"
-            " gunicorn's `-k koa.core.worker.GunicornWorker`"
-        )
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI 3 application: ``uvicorn module:app``, ``granian --interface asgi
+        module:app`` and ``hypercorn module:app`` serve the app ``app.listen()`` serves.
+
+        ``http`` requests run through the middleware as on aiohttp (composed once, on the
+        first request or at startup); ``lifespan`` runs the app's startup and shutdown hooks
+        (``koa.core.lifespan``) and reports a failing startup as ``lifespan.startup.failed``;
+        ``websocket`` goes to ``_asgi_websocket``. See docs/asgi.md.
+        """
+        kind = scope["type"]
+        if kind == "http":
+            fn = self._asgi_fn
+            if fn is None:
+                fn = self._asgi_fn = self.compose(self.middleware)
+            conn = AsgiConnection(scope, receive, send)
+            refused = conn.malformed()
+            if refused:
+                phrase = STATUS_PHRASES[refused]
+                await conn.send(refused, phrase, _bad_request_headers(), phrase.encode())
+                return
+            await self.handle(conn, fn)
+            # An aborted response returns without its last message: the server closes the
+            # connection rather than complete it.
+            return
+        if kind == "lifespan":
+            await self._asgi_lifespan(receive, send)
+        elif kind == "websocket":
+            await self._asgi_websocket(scope, receive, send)
+        else:
+            raise ValueError(f"a Koa app serves no ASGI {kind!r} scope")
+
+    async def _asgi_lifespan(self, receive: Receive, send: Send) -> None:
+        """ASGI's lifespan protocol: the startup hooks on ``lifespan.startup``, the shutdown
+        hooks on ``lifespan.shutdown`` (once per process and app, ``koa.core.lifespan``)."""
+        from .lifespan import StartupError, shutdown, startup
+
+        started = False
+        while True:
+            message = await receive()
+            kind = message["type"]
+            if kind == "lifespan.startup":
+                try:
+                    await startup(self)
+                except StartupError as err:
+                    await send({"type": "lifespan.startup.failed", "message": str(err)})
+                    return
+                started = True
+                self._asgi_fn = self.compose(self.middleware)
+                await send({"type": "lifespan.startup.complete"})
+            elif kind == "lifespan.shutdown":
+                if started:
+                    await shutdown(self)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _asgi_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """An ASGI ``websocket`` scope: the middleware runs on the upgrade request, and
+        ``ctx.accept_websocket()`` accepts it (see docs/websockets.md)."""
+        from .backends.asgi_websocket import serve_websocket
+
+        fn = self._asgi_fn
+        if fn is None:
+            fn = self._asgi_fn = self.compose(self.middleware)
+        await serve_websocket(self, scope, receive, send, fn)
 
     def to_json(self) -> dict[str, Any]:
         """``{"subdomain_offset", "proxy", "env"}``."""
@@ -303,16 +365,11 @@ _PROPAGATE = (asyncio.CancelledError, KeyboardInterrupt, SystemExit, GeneratorEx
 
 
 def _hand_over(ctx: Context[Any], conn: Connection) -> bool:
-    """``ctx.respond = False``: the app answered with the server's own response."""
+    """``ctx.respond = False``: the app answered itself, with the server's own response
+    (aiohttp: ``ctx.res``) or messages (ASGI: ``ctx.req.send``)."""
     if ctx.websocket is not None:  # accepted: the connection holds the socket already
         return True
-    res = ctx.res
-    if res is None:
-        raise RuntimeError(
-            "ctx.respond is False but ctx.res holds no response: prepare an aiohttp"
-            " StreamResponse with `await res.prepare(ctx.req)` and assign it to ctx.res"
-        )
-    conn.hand_over(res)
+    conn.hand_over(ctx.res)
     return True
 
 

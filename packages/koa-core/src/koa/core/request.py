@@ -338,6 +338,13 @@ class Request:
         return host.split(":", 1)[0]
 
     @property
+    def http_version(self) -> str:
+        """The request's HTTP version: ``"1.1"``, ``"1.0"``, or ``"2"`` for HTTP/2 (an ASGI
+        server such as hypercorn or granian; aiohttp speaks HTTP/1.x only)."""
+        major, minor = self.conn.version
+        return f"{major}.{minor}" if major < 2 else str(major)
+
+    @property
     def protocol(self) -> str:
         """``https`` or ``http``; with ``app.proxy``, X-Forwarded-Proto's first value."""
         if self.conn.scheme == "https":  # TLS on this socket

@@ -9,7 +9,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 import aiohttp
 from multidict import CIMultiDictProxy
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .application import Koa
     from .server import Server
 
-__all__ = ["TestClient", "TestResponse", "serve_asgi"]
+__all__ = ["TestClient", "TestResponse", "UvicornServer", "serve_asgi"]
 
 
 class TestResponse:
@@ -56,6 +56,86 @@ class TestResponse:
         return f"<TestResponse {self.status} {self.reason}>"
 
 
+class _Serving(Protocol):
+    @property
+    def port(self) -> int: ...
+
+    async def close(self) -> None: ...
+
+
+class UvicornServer:
+    """``app`` as an ASGI application on uvicorn, in this process and event loop, on a free
+    port of 127.0.0.1 (``TestClient(app, backend="uvicorn")``).
+
+    uvicorn runs with ``lifespan="on"`` (a failing startup hook raises ``StartupError`` here,
+    as on aiohttp), without its ``server`` header, without trusting ``X-Forwarded-*`` (that is
+    ``app.proxy``'s job) and without WebSockets (``ws="none"``); ``options`` are
+    ``uvicorn.Config``'s and override these.
+    """
+
+    def __init__(self, app: Koa[Any], **options: Any) -> None:
+        self.app = app
+        self.options = options
+        self.port = 0
+        self._server: Any = None
+        self._sock: Any = None
+
+    async def start(self) -> None:
+        import socket
+
+        import uvicorn
+
+        from .lifespan import StartupError
+
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        options = {
+            "lifespan": "on",
+            "log_config": None,
+            "log_level": "warning",
+            "access_log": False,
+            "proxy_headers": False,
+            "server_header": False,
+            "ws": "none",
+            **self.options,
+        }
+        server = self._server = uvicorn.Server(uvicorn.Config(self.app, **options))
+        # uvicorn's ``serve()`` ticks every 0.1 s and sleeps 0.1 s on shutdown; a test server
+        # runs its steps itself instead: startup (lifespan, listening), one tick (the Date
+        # header), and a shutdown that waits only as long as connections need.
+        server.config.load()
+        server.lifespan = server.config.lifespan_class(server.config)
+        try:
+            await server.startup(sockets=[sock])
+        except SystemExit:  # uvicorn's exit when the app's startup failed
+            sock.close()
+            raise StartupError("the app did not start on uvicorn (a startup hook failed)") from None
+        self._sock = sock
+        await server.on_tick(0)
+
+    async def close(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        for listener in server.servers:
+            listener.close()
+        self._sock.close()
+        state = server.server_state
+        for connection in list(state.connections):
+            connection.shutdown()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5
+        while (state.connections or state.tasks) and loop.time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.005)  # uvicorn's state has no event to wait on
+        for task in list(state.tasks):
+            task.cancel()
+        for listener in server.servers:
+            await listener.wait_closed()
+        await server.lifespan.shutdown()
+
+
 class TestClient:
     """Serve ``app`` on a free loopback port for the duration of an ``async with`` block.
 
@@ -69,14 +149,25 @@ class TestClient:
     Responses are ``TestResponse`` objects with the body already read: ``.status``,
     ``.headers``, ``await .text()``, ``await .json()`` and ``await .read()`` all work after
     the call returns. Redirects are not followed and bodies are not decompressed.
+
+    ``backend`` is the server: ``"aiohttp"`` (``app.serve()``; ``server_options`` are its
+    options) or ``"uvicorn"`` (the app as an ASGI application, see ``UvicornServer``;
+    ``server_options`` are ``uvicorn.Config``'s). Without it, ``TestClient.default_backend``.
     """
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, app: Koa[Any], **server_options: Any) -> None:
+    #: The backend of a ``TestClient`` made without ``backend=`` (a test fixture may set it
+    #: to run a whole suite on uvicorn).
+    default_backend: ClassVar[str] = "aiohttp"
+
+    def __init__(self, app: Koa[Any], backend: str | None = None, **server_options: Any) -> None:
         self.app = app
+        self.backend = backend or self.default_backend
+        if self.backend not in ("aiohttp", "uvicorn"):
+            raise ValueError(f"unknown TestClient backend {self.backend!r}")
         self._server_options = server_options
-        self._server: Server | None = None
+        self._server: Server | _Serving | None = None
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> TestClient:
@@ -93,7 +184,12 @@ class TestClient:
 
     async def start(self) -> None:
         """Start the server and the client session."""
-        self._server = await self.app.serve(port=0, host="127.0.0.1", **self._server_options)
+        if self.backend == "uvicorn":
+            server = UvicornServer(self.app, **self._server_options)
+            await server.start()
+            self._server = server
+        else:
+            self._server = await self.app.serve(port=0, host="127.0.0.1", **self._server_options)
         self._session = aiohttp.ClientSession(
             auto_decompress=False,
             timeout=aiohttp.ClientTimeout(total=30),
@@ -160,8 +256,6 @@ class TestClient:
     async def raw(self, data: bytes, *, timeout: float = 5.0) -> bytes:
         """Send raw bytes on a fresh connection and return everything the server sends back
         until it closes the connection (or ``timeout`` passes). For malformed requests."""
-        import asyncio
-
         reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
         try:
             writer.write(data)
@@ -196,7 +290,7 @@ async def serve_asgi(
     hypercorn (installed separately), in this event loop, for an ``async with`` block; yields
     the base URL (``http://127.0.0.1:<port>``). The servers' lifespan is off::
 
-        async with serve_asgi(lambda s, r, w: serve_websocket(app, s, r, w)) as url:
+        async with serve_asgi(app, "hypercorn") as url:  # a Koa app is an ASGI app
             ...
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -55,6 +55,8 @@ def logger(
 
     - ``log``: a ``logging.Logger``; each line is an INFO record whose message is the
       format and whose ``args`` are the parts, so handlers and formatters can use either.
+      The record's ``http_version`` attribute is the request's (``"1.1"``, or ``"2"`` over
+      HTTP/2 on an ASGI server): ``%(http_version)s`` in a formatter logs it.
 
     ``color=None`` colours lines when the destination is a terminal (stdout for the default
     and for a transporter, never for ``log``), unless ``NO_COLOR`` is set; ``FORCE_COLOR``
@@ -82,7 +84,7 @@ def logger(
     return _middleware(_lines(formats), _to_stdout)
 
 
-Emit: TypeAlias = Callable[[str, tuple[Any, ...]], None]
+Emit: TypeAlias = Callable[[str, tuple[Any, ...], "Context[Any]"], None]
 
 
 def _lines(formats: Formats) -> Formats:
@@ -95,7 +97,7 @@ def _lines(formats: Formats) -> Formats:
     )
 
 
-def _to_stdout(fmt: str, args: tuple[Any, ...]) -> None:
+def _to_stdout(fmt: str, args: tuple[Any, ...], ctx: Context[Any]) -> None:
     # ``fmt`` ends with a newline (see ``_lines``). sys.stdout is looked up per line so that
     # redirecting it later is honoured. It is a buffered stream: line-buffered on a terminal,
     # block-buffered into a file or a pipe (unless Python runs unbuffered).
@@ -105,7 +107,7 @@ def _to_stdout(fmt: str, args: tuple[Any, ...]) -> None:
 
 
 def _to_transporter(transporter: Transporter) -> Emit:
-    def emit(fmt: str, args: tuple[Any, ...]) -> None:
+    def emit(fmt: str, args: tuple[Any, ...], ctx: Context[Any]) -> None:
         transporter(fmt % args, (fmt, *args))
 
     return emit
@@ -114,9 +116,11 @@ def _to_transporter(transporter: Transporter) -> Emit:
 def _to_log(log: logging.Logger | logging.LoggerAdapter[Any]) -> Emit:
     info = logging.INFO
 
-    def emit(fmt: str, args: tuple[Any, ...]) -> None:
+    def emit(fmt: str, args: tuple[Any, ...], ctx: Context[Any]) -> None:
         if log.isEnabledFor(info):
-            log.info(fmt, *args)
+            # Koa's line has no room for the HTTP version; a formatter can add
+            # ``%(http_version)s`` ("1.1", "2" on an HTTP/2 ASGI server).
+            log.info(fmt, *args, extra={"http_version": ctx.request.http_version})
 
     return emit
 
@@ -152,7 +156,7 @@ def _middleware(formats: Formats, emit: Emit) -> LoggerMiddleware:
         if not url.isprintable():
             url = printable(url)
         method = ctx.method
-        emit(request_format, (method if method.isprintable() else printable(method), url))
+        emit(request_format, (method if method.isprintable() else printable(method), url), ctx)
         try:
             await next()
         except Exception as err:
@@ -169,6 +173,7 @@ def _middleware(formats: Formats, emit: Emit) -> LoggerMiddleware:
                     # koa-logger leaves the field empty for these statuses, errors included.
                     "" if status in _EMPTY_STATUSES else "-",
                 ),
+                ctx,
             )
             raise
 
@@ -211,6 +216,7 @@ def _middleware(formats: Formats, emit: Emit) -> LoggerMiddleware:
                     times[ms] if ms < 1000 else format_time(ms),
                     length,
                 ),
+                ctx,
             )
 
         ctx.on_finished(finished)

@@ -584,6 +584,11 @@ class AiohttpConnection:
             transport.close()
 
     def hand_over(self, response: Any) -> None:
+        if response is None:
+            raise RuntimeError(
+                "ctx.respond is False but ctx.res holds no response: prepare an aiohttp"
+                " StreamResponse with `await res.prepare(ctx.req)` and assign it to ctx.res"
+            )
         self._result = response
 
 

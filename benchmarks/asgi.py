@@ -1,0 +1,137 @@
+"""koa as an ASGI app on uvicorn and granian, against Starlette on the same servers and koa on
+aiohttp: hello world and JSON, interleaved rounds, medians and ratios.
+
+    hatch run bench:python benchmarks/asgi.py [--rounds 3] [--seconds 3]
+
+Each server runs pinned to CPU 0 (``taskset -c 0``), wrk to CPU 1 (``-t1 -c50``, keep-alive,
+127.0.0.1). Both ASGI servers run as their docs recommend for speed: uvicorn with uvloop and
+httptools, granian with its own runtime on uvloop; one worker each. koa on aiohttp is
+``benchmarks/servers/koa_app.py`` (asyncio, as the core scenario runs it). A round measures
+every case once, in the same order; the figures are the medians of the rounds. On a shared
+machine only ratios measured in the same run mean anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SERVERS = HERE / "servers"
+PY = sys.executable
+
+
+def command(peer: str, variant: str, port: int) -> list[str]:
+    if peer == "koa/aiohttp":
+        return [PY, str(SERVERS / "koa_app.py"), "--app", variant, "--port", str(port)]
+    framework, _, server = peer.partition("/")
+    target = f"asgi_apps:{framework}_{variant}"
+    if server == "uvicorn":
+        return [
+            PY, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port), "--loop",
+            "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",
+            target,
+        ]  # fmt: skip
+    return [
+        PY, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port),
+        "--loop", "uvloop", "--no-ws", "--log-level", "warning", "--workers", "1", target,
+    ]  # fmt: skip
+
+
+PEERS = ["koa/aiohttp", "koa/uvicorn", "starlette/uvicorn", "koa/granian", "starlette/granian"]
+VARIANTS = {"hello": "/", "json": "/json"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as res:
+                if res.status == 200:
+                    return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start: {proc.args!r}") from None
+            time.sleep(0.1)
+
+
+def wrk(url: str, seconds: float) -> float:
+    out = subprocess.run(
+        ["taskset", "-c", "1", "wrk", "-t1", "-c50", f"-d{seconds:g}s", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if match is None or "Non-2xx" in out or "Socket errors" in out:
+        raise RuntimeError(f"wrk failed against {url}:\n{out}")
+    return float(match.group(1))
+
+
+def measure(peer: str, variant: str, seconds: float) -> float:
+    port = free_port()
+    proc = subprocess.Popen(
+        ["taskset", "-c", "0", *command(peer, variant, port)],
+        cwd=SERVERS,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}{VARIANTS[variant]}"
+        wait_ready(url, proc)
+        wrk(url, 1)  # warm-up
+        return wrk(url, seconds)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # its own group: granian's workers too
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=3)
+    args = parser.parse_args()
+    figures: dict[tuple[str, str], list[float]] = {}
+    for round_ in range(args.rounds):
+        for variant in VARIANTS:
+            for peer in PEERS:
+                rps = measure(peer, variant, args.seconds)
+                figures.setdefault((variant, peer), []).append(rps)
+                print(f"round {round_ + 1} {variant:5} {peer:18} {rps:10.0f} req/s", flush=True)
+    median = {key: statistics.median(values) for key, values in figures.items()}
+    print("\nmedians (req/s) and ratios, measured side by side in this run:")
+    for variant in VARIANTS:
+        row = {peer: median[(variant, peer)] for peer in PEERS}
+        print(f"{variant}: " + ", ".join(f"{peer} {rps:.0f}" for peer, rps in row.items()))
+        for mine, theirs in (
+            ("koa/uvicorn", "starlette/uvicorn"),
+            ("koa/granian", "starlette/granian"),
+            ("koa/uvicorn", "koa/aiohttp"),
+            ("koa/granian", "koa/aiohttp"),
+        ):
+            print(f"  {mine} / {theirs}: {row[mine] / row[theirs]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

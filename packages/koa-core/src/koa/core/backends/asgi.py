@@ -13,12 +13,12 @@ HTTP and lifespan scopes (asgiref ``specs/www.rst``, ``specs/lifespan.rst``) and
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import math
 import os
 import re
 import time
-import base64
-import binascii
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from itertools import chain
 from os import PathLike

@@ -17,7 +17,18 @@ import pytest
 from koa.core.testing import TestClient
 
 #: The packages whose TestClient tests run on both back ends (``packages/<name>/tests``).
-BOTH = ("koa-core", "koa-router", "koa-static", "koa-bodyparser", "koa-mount", "koa-cors")
+BOTH = (
+    "koa-core",
+    "koa-router",
+    "koa-static",
+    "koa-bodyparser",
+    "koa-mount",
+    "koa-cors",
+    "koa-helmet",
+    "koa-session",
+    "koa-compress",
+    "koa-logger",
+)
 ALL = ("aiohttp", "uvicorn")
 
 

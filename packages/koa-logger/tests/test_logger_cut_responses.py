@@ -82,6 +82,8 @@ async def test_complete_streams_are_not_logged_as_cut() -> None:
     assert all(line.endswith(" 1.17kb") for line, _ in entries[1::2])
 
 
+# aiohttp's own WebSocketResponse through ctx.respond = False: the aiohttp escape hatch.
+@pytest.mark.backends("aiohttp")
 async def test_a_websocket_that_ends_normally_is_not_logged_as_cut() -> None:
     capture = Capture()
     app = Koa(silent=True)

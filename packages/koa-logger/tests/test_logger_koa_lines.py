@@ -98,7 +98,12 @@ async def log_of(method: str, target: str, *, color: bool = False) -> tuple[str,
         ("GET", "http://example.com/?x=1", "  --> GET http://example.com/?x=1 200 {t} 11b"),
     ],
 )
-async def test_lines_as_koa_logger_prints_them(method: str, target: str, koa_line: str) -> None:
+async def test_lines_as_koa_logger_prints_them(
+    method: str, target: str, koa_line: str, koa_backend: str
+) -> None:
+    status = re.match(r"/status/(\d+)", target)
+    if koa_backend != "aiohttp" and status and int(status[1]) > 599:
+        pytest.skip("uvicorn sends no status above 599 (koa-core README)")
     first, second, time = await log_of(method, target)
     assert first == f"  <-- {method} {target}"
     assert second == koa_line.format(t=time)
@@ -115,8 +120,10 @@ async def test_lines_as_koa_logger_prints_them(method: str, target: str, koa_lin
     ],
 )
 async def test_status_colours_at_the_edges_of_each_class(
-    target: str, status: int, color: str
+    target: str, status: int, color: str, koa_backend: str
 ) -> None:
+    if koa_backend != "aiohttp" and status > 599:
+        pytest.skip("uvicorn sends no status above 599 (koa-core README)")
     _, second, time = await log_of("GET", target, color=True)
     assert second == (
         f"  {GRAY}-->{END} {BOLD}GET{UNBOLD} {GRAY}{target}{END} {color}{status}{END}"

@@ -60,7 +60,9 @@ STATUS_CASES = [
 
 
 @pytest.mark.parametrize(("status", "color", "length"), STATUS_CASES)
-async def test_plain_lines(status: int, color: str, length: str) -> None:
+async def test_plain_lines(status: int, color: str, length: str, koa_backend: str) -> None:
+    if koa_backend != "aiohttp" and status > 599:
+        pytest.skip("uvicorn sends no status above 599 (koa-core README)")
     capture = Capture()
     async with TestClient(app_logging_to(capture, color=False)) as client:
         res = await client.get(f"/{status}")
@@ -74,7 +76,9 @@ async def test_plain_lines(status: int, color: str, length: str) -> None:
 
 
 @pytest.mark.parametrize(("status", "color", "length"), STATUS_CASES)
-async def test_colored_lines(status: int, color: str, length: str) -> None:
+async def test_colored_lines(status: int, color: str, length: str, koa_backend: str) -> None:
+    if koa_backend != "aiohttp" and status > 599:
+        pytest.skip("uvicorn sends no status above 599 (koa-core README)")
     capture = Capture()
     async with TestClient(app_logging_to(capture, color=True)) as client:
         await client.get(f"/{status}")

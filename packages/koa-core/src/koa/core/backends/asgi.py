@@ -44,6 +44,41 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 FILE_CHUNK = 256 * 1024
 
 _VERSIONS = {"1.1": (1, 1), "2": (2, 0), "1.0": (1, 0), "3": (3, 0)}
+
+
+def head_of(scope: Scope) -> tuple[str, CIMultiDict[str]]:
+    """The request target as sent and the request headers of an ``http`` or ``websocket``
+    scope, decoded as aiohttp decodes them, so the context reads both back ends alike."""
+    raw_path: bytes | None = scope.get("raw_path")
+    # ASGI gives the path's raw bytes (as aiohttp's raw_path keeps them, percent-escapes and
+    # all) and the query string apart.
+    path = (
+        raw_path.decode("utf-8", "surrogateescape")
+        if raw_path
+        else quote(scope.get("path") or "/", safe="/%!$&'()*+,;=:@~")
+    )
+    query: bytes = scope.get("query_string") or b""
+    target = f"{path}?{query.decode('utf-8', 'surrogateescape')}" if query else path
+    # UTF-8, other bytes kept as lone surrogates (``koa.core.headers.node_text``).
+    headers = CIMultiDict(
+        [
+            (name.decode("latin-1"), value.decode("utf-8", "surrogateescape"))
+            for name, value in scope["headers"]
+        ]
+    )
+    return target, headers
+
+
+def version_of(scope: Scope) -> tuple[int, int]:
+    version: str = scope.get("http_version", "1.1")
+    return _VERSIONS.get(version) or (int(version[0]), 0)
+
+
+def remote_of(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return str(client[0]) if client else None
+
+
 # Connection-specific headers HTTP/2 and HTTP/3 forbid (RFC 9113 8.2.2); the server frames.
 _HOP_BY_HOP = ("Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade")
 _PATHSEND = "http.response.pathsend"
@@ -92,26 +127,8 @@ class AsgiConnection:
         self._receive = receive
         self._send = send
         self.method: str = scope["method"]
-        raw_path: bytes | None = scope.get("raw_path")
-        # The target as sent: ASGI gives the path's raw bytes (as aiohttp's raw_path keeps
-        # them, percent-escapes and all) and the query string apart.
-        path = (
-            raw_path.decode("utf-8", "surrogateescape")
-            if raw_path
-            else quote(scope.get("path") or "/", safe="/%!$&'()*+,;=:@~")
-        )
-        query: bytes = scope.get("query_string") or b""
-        self.target: str = f"{path}?{query.decode('utf-8', 'surrogateescape')}" if query else path
-        # Decoded as aiohttp decodes them (UTF-8, other bytes kept as lone surrogates), so the
-        # context reads them the same way on both backends (``koa.core.headers.node_text``).
-        headers = self.headers = CIMultiDictProxy(
-            CIMultiDict(
-                [
-                    (name.decode("latin-1"), value.decode("utf-8", "surrogateescape"))
-                    for name, value in scope["headers"]
-                ]
-            )
-        )
+        self.target, raw_headers = head_of(scope)
+        headers = self.headers = CIMultiDictProxy(raw_headers)
         self.header_sent = False
         self.status = 0
         #: True once ``abort()`` was called: ``Koa.__call__`` then ends the ASGI call without
@@ -170,8 +187,7 @@ class AsgiConnection:
 
     @property
     def version(self) -> tuple[int, int]:
-        version: str = self.native.scope.get("http_version", "1.1")
-        return _VERSIONS.get(version) or (int(version[0]), 0)
+        return version_of(self.native.scope)
 
     @property
     def scheme(self) -> str:
@@ -180,8 +196,7 @@ class AsgiConnection:
 
     @property
     def remote(self) -> str | None:
-        client = self.native.scope.get("client")
-        return str(client[0]) if client else None
+        return remote_of(self.native.scope)
 
     @property
     def body_done(self) -> bool:

@@ -24,7 +24,6 @@ import os
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from os import PathLike
 from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
-from urllib.parse import quote
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
@@ -41,6 +40,7 @@ from ..websocket import (
     is_upgrade_request,
     message_size,
 )
+from .asgi import head_of, remote_of, version_of
 
 if TYPE_CHECKING:
     from ..application import Koa
@@ -188,10 +188,6 @@ class AsgiWebSocket(WebSocket):
             self._code = ABNORMAL_CLOSURE  # gone before the close frame could be sent
 
 
-def _latin1(pairs: Any) -> CIMultiDict[str]:
-    return CIMultiDict((bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in pairs)
-
-
 def _raw(headers: CIMultiDict[str]) -> list[tuple[bytes, bytes]]:
     return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
 
@@ -203,10 +199,7 @@ class AsgiWebSocketConnection:
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.native = scope
         self.method = "GET"
-        path = scope.get("raw_path") or quote(scope.get("path") or "/").encode("ascii")
-        query = scope.get("query_string") or b""
-        self.target = (bytes(path) + (b"?" + bytes(query) if query else b"")).decode("latin-1")
-        headers = _latin1(scope.get("headers") or ())
+        self.target, headers = head_of(scope)
         if not is_upgrade_request("GET", headers):
             # An HTTP/2 WebSocket (RFC 8441: CONNECT with :protocol) has neither header; the
             # app sees the HTTP/1.1 upgrade request it stands for.
@@ -227,8 +220,7 @@ class AsgiWebSocketConnection:
 
     @property
     def version(self) -> tuple[int, int]:
-        major, _, minor = str(self.native.get("http_version") or "1.1").partition(".")
-        return int(major), int(minor or 0)
+        return version_of(self.native)
 
     @property
     def scheme(self) -> str:
@@ -236,8 +228,7 @@ class AsgiWebSocketConnection:
 
     @property
     def remote(self) -> str | None:
-        client = self.native.get("client")
-        return str(client[0]) if client else None
+        return remote_of(self.native)
 
     @property
     def body_done(self) -> bool:

@@ -87,10 +87,6 @@ class UvicornServer:
 
         from .lifespan import StartupError
 
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
         options = {
             "lifespan": "on",
             "log_config": None,
@@ -101,7 +97,12 @@ class UvicornServer:
             "ws": "none",
             **self.options,
         }
+        # Before the socket: an option uvicorn does not take raises here, leaving nothing open.
         server = self._server = uvicorn.Server(uvicorn.Config(self.app, **options))
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
         # uvicorn's ``serve()`` ticks every 0.1 s and sleeps 0.1 s on shutdown; a test server
         # runs its steps itself instead: startup (lifespan, listening), one tick (the Date
         # header), and a shutdown that waits only as long as connections need.

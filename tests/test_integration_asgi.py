@@ -146,7 +146,18 @@ def _h2_get(tls: bool, port: int, cafile: str | None) -> dict[str, Any]:
 async def test_hypercorn_serves_the_app_over_h2c(asgi_server: Callable[..., Any]) -> None:
     async with asgi_server("hypercorn", ASGI, "asgi_apps:files") as port:
         answer = await asyncio.to_thread(_h2_get, False, port, None)
+        # It also takes RFC 7540's upgrade from HTTP/1.1 (granian does not: below).
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"GET /version HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+            b"Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"
+        )
+        upgraded = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        writer.close()
+        await writer.wait_closed()
     assert answer == {"status": "200", "version": "2", "protocol": "http"}
+    assert upgraded.lower().startswith(b"http/1.1 101 ")
+    assert b"upgrade: h2c" in upgraded.lower()
 
 
 async def test_hypercorn_serves_the_app_over_tls_with_alpn_h2(

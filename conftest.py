@@ -28,6 +28,7 @@ BOTH = (
     "koa-session",
     "koa-compress",
     "koa-logger",
+    "koa-multer",
 )
 ALL = ("aiohttp", "uvicorn")
 

@@ -1,7 +1,8 @@
 """The same Koa app on aiohttp and on each ASGI server (uvicorn, granian, hypercorn), started by
 its own command line: a file with Range and conditional requests answered alike (granian sends
 it with ``http.response.pathsend``, the others in chunks read off the event loop), and HTTP/2
-on hypercorn, over h2c and over TLS with ALPN."""
+on hypercorn and granian, over h2c and over TLS with ALPN, with koa-logger's record saying
+which version was served."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import h2.connection
 import h2.events
 import pytest
 import trustme
+from cryptography.hazmat.primitives import serialization
 from koa.core.testing import TestClient
 
 ASGI = Path(__file__).resolve().parent / "asgi"
@@ -144,7 +146,18 @@ def _h2_get(tls: bool, port: int, cafile: str | None) -> dict[str, Any]:
 async def test_hypercorn_serves_the_app_over_h2c(asgi_server: Callable[..., Any]) -> None:
     async with asgi_server("hypercorn", ASGI, "asgi_apps:files") as port:
         answer = await asyncio.to_thread(_h2_get, False, port, None)
+        # It also takes RFC 7540's upgrade from HTTP/1.1 (granian does not: below).
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"GET /version HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+            b"Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"
+        )
+        upgraded = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        writer.close()
+        await writer.wait_closed()
     assert answer == {"status": "200", "version": "2", "protocol": "http"}
+    assert upgraded.lower().startswith(b"http/1.1 101 ")
+    assert b"upgrade: h2c" in upgraded.lower()
 
 
 async def test_hypercorn_serves_the_app_over_tls_with_alpn_h2(
@@ -169,3 +182,92 @@ async def test_hypercorn_serves_the_app_over_tls_with_alpn_h2(
         writer.close()
     assert answer == {"status": "200", "version": "2", "protocol": "https"}
     assert reply.endswith(b'{"version":"1.1","protocol":"https"}')
+
+
+def _certificate(folder: Path) -> tuple[Path, Path, Path]:
+    """A throwaway CA's certificate for ``localhost``: (certfile, keyfile, cafile)."""
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost")
+    certfile, keyfile, cafile = folder / "cert.pem", folder / "key.pem", folder / "ca.pem"
+    key = serialization.load_pem_private_key(cert.private_key_pem.bytes(), password=None)
+    keyfile.write_bytes(  # granian reads PKCS#8 keys only
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    cert.cert_chain_pems[0].write_to_path(str(certfile))
+    ca.cert_pem.write_to_path(str(cafile))
+    return certfile, keyfile, cafile
+
+
+def _logged_lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+async def _wait_for_lines(path: Path, count: int) -> list[str]:
+    """koa-logger's lines once ``count`` are written (the server process writes them)."""
+    for _ in range(500):  # 10 s at most: a bound on waiting, not an assertion about speed
+        if len(_logged_lines(path)) >= count:
+            break
+        await asyncio.sleep(0.02)
+    return _logged_lines(path)
+
+
+@pytest.mark.parametrize("http", ["2", "auto"])
+async def test_granian_serves_the_app_over_h2c(
+    http: str, asgi_server: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # h2c with prior knowledge: the client starts with HTTP/2's preface (RFC 9113 3.3).
+    # ``--http auto`` tells it from an HTTP/1.1 request by that preface.
+    log = tmp_path / "access.log"
+    monkeypatch.setenv("KOA_TEST_LOG", str(log))
+    async with asgi_server("granian", ASGI, "asgi_apps:logged", "--http", http) as port:
+        answer = await asyncio.to_thread(_h2_get, False, port, None)
+        lines = await _wait_for_lines(log, 2)
+        if http == "auto":  # (``--http 2`` resets an HTTP/1.1 connection)
+            upgrade = await get(
+                port,
+                "/version",
+                "Connection: Upgrade, HTTP2-Settings",
+                "Upgrade: h2c",
+                "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA",
+            )
+            # RFC 7540's upgrade (dropped by RFC 9113) is not offered: HTTP/1.1 answers.
+            assert (upgrade[0], upgrade[2]) == ("200", b'{"version":"1.1","protocol":"http"}')
+    assert answer == {"status": "200", "version": "2", "protocol": "http"}
+    assert [line.split()[:3] + line.split()[-1:] for line in lines[:2]] == [
+        ["<--", "GET", "/version", "HTTP/2"],
+        ["-->", "GET", "/version", "HTTP/2"],
+    ]
+    assert lines[1].split()[3] == "200"
+
+
+async def test_granian_serves_the_app_over_tls_with_alpn_h2(
+    asgi_server: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    certfile, keyfile, cafile = _certificate(tmp_path)
+    log = tmp_path / "access.log"
+    monkeypatch.setenv("KOA_TEST_LOG", str(log))
+    extra = ("--ssl-certificate", str(certfile), "--ssl-keyfile", str(keyfile))
+    async with asgi_server("granian", ASGI, "asgi_apps:logged", *extra, tls=True) as port:
+        answer = await asyncio.to_thread(_h2_get, True, port, str(cafile))
+        # HTTP/1.1 still answers on the same port (ALPN http/1.1, or none), and says so.
+        context = ssl.create_default_context(cafile=str(cafile))
+        reader, writer = await asyncio.open_connection(
+            "127.0.0.1", port, ssl=context, server_hostname="localhost"
+        )
+        writer.write(b"GET /version HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        reply = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+        lines = await _wait_for_lines(log, 4)
+    assert answer == {"status": "200", "version": "2", "protocol": "https"}
+    assert reply.startswith(b"HTTP/1.1 200")
+    assert reply.endswith(b'{"version":"1.1","protocol":"https"}')
+    assert [line.split()[0] + " " + line.split()[-1] for line in lines] == [
+        "<-- HTTP/2",
+        "--> HTTP/2",
+        "<-- HTTP/1.1",
+        "--> HTTP/1.1",
+    ]

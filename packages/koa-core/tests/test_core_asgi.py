@@ -5,6 +5,7 @@ test of koa-core, which runs on both back ends (see the root ``conftest.py``).""
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any, cast
 
@@ -114,3 +115,12 @@ async def test_what_uvicorn_cannot_parse_it_answers_400_itself(raw: bytes) -> No
     assert b"Traceback" not in reply
     assert b"script" not in reply
     assert ran == []
+
+
+async def test_an_option_uvicorn_does_not_know_is_a_type_error_and_leaks_no_socket() -> None:
+    # aiohttp's options (request_timeout) are not uvicorn's; the listening socket must not be
+    # left open behind the error (an unclosed socket is a ResourceWarning, an error here).
+    with pytest.raises(TypeError, match="request_timeout"):
+        async with TestClient(Koa(), backend="uvicorn", request_timeout=1.0):
+            pass
+    gc.collect()

@@ -8,28 +8,9 @@ client receives so that a change of parser or server settings cannot quietly loo
 from __future__ import annotations
 
 import pytest
+from core_bad_requests import END, MALFORMED
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient
-
-END = b"\r\nHost: x\r\nConnection: close\r\n\r\n"
-
-MALFORMED: dict[str, bytes] = {
-    "utf8 bytes in path": b"GET /caf\xc3\xa9 HTTP/1.1" + END,
-    "control char in path": b"GET /a\x01b HTTP/1.1" + END,
-    "nul in path": b"GET /a\x00b HTTP/1.1" + END,
-    "space in path": b"GET /a b HTTP/1.1" + END,
-    "bad method": b"G\x01T / HTTP/1.1" + END,
-    "unknown version": b"GET / HTTP/9.9" + END,
-    "tls on plain port": b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\r\n\r\n",
-    "bare lf": b"GET / HTTP/1.1\nHost: x\nConnection: close\n\n",
-    "too many headers": (
-        b"GET / HTTP/1.1\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(500)) + END[2:]
-    ),
-    "control char in header": b"GET / HTTP/1.1\r\nX-A: a\x01b" + END,
-    "nul in host": b"GET / HTTP/1.1\r\nHost: a\x00b\r\nConnection: close\r\n\r\n",
-    "bad content-length": b"POST / HTTP/1.1\r\nContent-Length: abc" + END,
-    "unclosed ipv6 in absolute target": b"GET http://[::zz/x HTTP/1.1" + END,
-}
 
 
 @pytest.mark.parametrize("raw", list(MALFORMED.values()), ids=list(MALFORMED))

@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 import pytest
+from core_bad_requests import HOSTILE, TOO_LONG
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient
 
@@ -22,14 +23,7 @@ def _app() -> Koa:
     return app.use(hello)
 
 
-@pytest.mark.parametrize(
-    "raw",
-    [
-        b"GET /\x01<script>alert(1)</script> HTTP/1.1\r\nHost: a\r\n\r\n",
-        b"G@T / HTTP/1.1\r\nHost: a\r\n\r\n",
-        b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: abc\r\n\r\n",
-    ],
-)
+@pytest.mark.parametrize("raw", list(HOSTILE.values()), ids=list(HOSTILE))
 async def test_malformed_request_gets_a_plain_400(raw: bytes) -> None:
     async with TestClient(_app()) as client:
         reply = await client.raw(raw, timeout=5)
@@ -59,13 +53,7 @@ async def test_bad_requests_are_logged_at_debug_only(caplog: pytest.LogCaptureFi
     assert all(r.levelno == logging.DEBUG for r in records)
 
 
-@pytest.mark.parametrize(
-    "raw",
-    [
-        b"GET /" + b"a" * 17000 + b" HTTP/1.1\r\nHost: a\r\n\r\n",
-        b"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + b"b" * 17000 + b"\r\n\r\n",
-    ],
-)
+@pytest.mark.parametrize("raw", list(TOO_LONG.values()), ids=list(TOO_LONG))
 async def test_a_request_line_or_header_over_16_kb_gets_431(raw: bytes) -> None:
     async with TestClient(_app()) as client:
         reply = await client.raw(raw, timeout=5)

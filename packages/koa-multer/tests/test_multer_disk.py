@@ -177,6 +177,9 @@ async def test_a_client_that_stops_sending_gets_408_and_leaves_nothing(uploads: 
         await raw.close()
 
 
+# koa-core's request_timeout is an option of its aiohttp server; an ASGI server has its own
+# timeouts (uvicorn none for a body), so there multer's read_timeout (above) ends the upload.
+@pytest.mark.backends("aiohttp")
 async def test_koa_core_request_timeout_also_leaves_nothing(uploads: Path) -> None:
     # Without a read timeout of our own, koa-core's request timeout ends the upload (408 and
     # the connection closed); the file goes with it.
@@ -303,3 +306,64 @@ async def test_a_slow_storage_is_not_a_silent_client() -> None:
         data = io.BytesIO(body(part("f", b"x" * size, "a")))
         res = await client.post("/", data=data, headers=CT)
         assert (res.status, await res.text()) == (200, str(size))
+
+
+class StallingStorage:
+    """Takes the first chunk, then waits (at most ``WAIT`` seconds) for the client to have
+    sent the whole upload before reading on; notes whether it had."""
+
+    def __init__(self, client_done: asyncio.Event) -> None:
+        self.client_done = client_done
+        self.client_finished_first: bool | None = None
+
+    async def store(self, ctx: Context[Any], file: File, chunks: AsyncIterator[bytes]) -> None:
+        async for _ in chunks:
+            if self.client_finished_first is None:
+                try:
+                    await asyncio.wait_for(self.client_done.wait(), 1.0)
+                    self.client_finished_first = True
+                except asyncio.TimeoutError:
+                    self.client_finished_first = False
+
+    async def remove(self, ctx: Context[Any], file: File) -> None:
+        pass
+
+
+async def test_a_slow_storage_holds_the_client_back() -> None:
+    # While the storage does not take the file's bytes, the server stops reading the socket
+    # (aiohttp's flow control; on ASGI, koa-multer stops asking for the body): a 32 MB upload
+    # cannot finish, so it is never buffered in memory. Without flow control the client would
+    # send it all in that second (loopback buffers hold a few MB at most).
+    size = 32 * 1024 * 1024
+    client_done = asyncio.Event()
+    storage = StallingStorage(client_done)
+
+    async def handler(ctx: Context[Any], next: Next) -> None:
+        file = uploaded_file(ctx)
+        ctx.body = {"size": file.size if file else None}
+
+    upload = multer(storage=storage, limits={"file_size": size, "total_size": 2 * size})
+    async with TestClient(app_with(upload.single("f"), handler)) as client:
+        raw = await connect(client.port)
+        head = part("f", b"", "big.bin")[:-2]
+        tail = b"\r\n--XyZ--\r\n"
+        length = len(head) + size + len(tail)
+        await raw.send(
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=XyZ\r\n"
+            + f"Content-Length: {length}\r\n\r\n".encode()
+            + head
+        )
+
+        async def send_all() -> None:
+            block = b"x" * (1024 * 1024)
+            for _ in range(size // len(block)):
+                await raw.send(block)
+            await raw.send(tail)
+            client_done.set()
+
+        sender = asyncio.create_task(send_all())
+        status, _, text = await raw.response()
+        await sender
+        assert (status, text) == (200, b'{"size":33554432}')
+        assert storage.client_finished_first is False
+        await raw.close()

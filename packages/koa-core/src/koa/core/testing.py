@@ -87,13 +87,6 @@ class UvicornServer:
 
         from .lifespan import StartupError
 
-        # IPPROTO_TCP, not 0: asyncio turns Nagle's algorithm off (TCP_NODELAY) only on
-        # sockets whose proto says TCP, and accepted sockets copy the listener's. With Nagle
-        # on, uvicorn's body write waits for the client's delayed ACK: 40 ms a request.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
         options = {
             "lifespan": "on",
             "log_config": None,
@@ -104,7 +97,15 @@ class UvicornServer:
             "ws": "none",
             **self.options,
         }
+        # Before the socket: an option uvicorn does not take raises here, leaving nothing open.
         server = self._server = uvicorn.Server(uvicorn.Config(self.app, **options))
+        # IPPROTO_TCP, not 0: asyncio turns Nagle's algorithm off (TCP_NODELAY) only on
+        # sockets whose proto says TCP, and accepted sockets copy the listener's. With Nagle
+        # on, uvicorn's body write waits for the client's delayed ACK: 40 ms a request.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
         # uvicorn's ``serve()`` ticks every 0.1 s and sleeps 0.1 s on shutdown; a test server
         # runs its steps itself instead: startup (lifespan, listening), one tick (the Date
         # header), and a shutdown that waits only as long as connections need.

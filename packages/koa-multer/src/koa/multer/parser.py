@@ -30,6 +30,7 @@ from aiohttp import (
 from aiohttp.helpers import parse_mimetype
 from aiohttp.http_exceptions import HttpProcessingError, LineTooLong
 from koa.core import Context
+from koa.core.connection import BodyError
 
 from .body import declared_length, open_body
 from .errors import MulterError, limit_error, malformed
@@ -181,9 +182,14 @@ class Upload:
         length = declared_length(ctx)
         if length is not None and length > limits.total_size:
             raise self._too_large()
-        content = self._content = await open_body(ctx)
+        async with open_body(ctx) as content:
+            await self._parse(content)
+
+    async def _parse(self, content: StreamReader) -> None:
+        limits = self.limits
+        self._content = content
         reader = MultipartReader(
-            ctx.headers,
+            self.ctx.headers,
             content,
             max_field_size=PART_HEADER_LINE,
             max_headers=limits.header_pairs,
@@ -342,7 +348,13 @@ class Upload:
                     "LIMIT_HEADER_PAIRS", "Too many part headers", "header_pairs", limit
                 ) from None
             raise malformed("invalid part header") from None
-        except (ValueError, RuntimeError, ConnectionError, web.RequestPayloadError) as exc:
+        except (
+            ValueError,
+            RuntimeError,
+            ConnectionError,
+            BodyError,
+            web.RequestPayloadError,
+        ) as exc:
             raise self._body_error(exc) from None
         finally:
             if watchdog is not None:
@@ -356,7 +368,13 @@ class Upload:
             watchdog.reading = True
         try:
             chunk = await part.read_chunk(CHUNK_SIZE)
-        except (ValueError, ConnectionError, HttpProcessingError, web.RequestPayloadError) as exc:
+        except (
+            ValueError,
+            ConnectionError,
+            BodyError,
+            HttpProcessingError,
+            web.RequestPayloadError,
+        ) as exc:
             raise self._body_error(exc) from None
         finally:
             if watchdog is not None:
@@ -376,7 +394,7 @@ class Upload:
     def _body_error(self, exc: BaseException) -> MulterError:
         if isinstance(exc, ConnectionError):
             return MulterError(400, "REQUEST_ABORTED", "Request aborted")
-        if isinstance(exc, (HttpProcessingError, web.RequestPayloadError)):
+        if isinstance(exc, (HttpProcessingError, BodyError, web.RequestPayloadError)):
             return malformed("invalid request body encoding")
         if "starting boundary" in str(exc):
             return malformed("the boundary given in Content-Type is not in the body")

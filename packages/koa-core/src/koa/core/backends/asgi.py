@@ -150,9 +150,9 @@ class AsgiConnection:
     def malformed(self) -> int:
         """The 4xx for a request aiohttp's parser refuses but an ASGI server may pass on (h11
         does), else 0: 400 for an unknown HTTP version, a control character in a header
-        (RFC 9110 5.5), more than ``MAX_HEADERS`` header lines or an absolute target that
-        does not parse (RFC 9112 3.2.2); 431 for a target or header over ``MAX_FIELD``
-        bytes, as Node answers."""
+        (RFC 9110 5.5), more than ``MAX_HEADERS`` header lines, a byte over 0x7F in the
+        target or an absolute target that does not parse (RFC 9112 3.2.2); 431 for a target
+        or header over ``MAX_FIELD`` bytes, as Node answers."""
         scope = self.native.scope
         if scope.get("http_version", "1.1") not in _VERSIONS:
             return 400
@@ -163,6 +163,8 @@ class AsgiConnection:
         if _CTL.search(joined) is not None:
             return 400
         target = self.target
+        if not target.isascii():  # raw bytes over 0x7F (granian passes them on): RFC 3986 2
+            return 400
         if len(target) > MAX_FIELD or (
             len(joined) > MAX_FIELD and any(len(v) + len(n) > MAX_FIELD for n, v in raw)
         ):

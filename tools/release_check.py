@@ -36,6 +36,7 @@ import tempfile
 import textwrap
 import zipfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -222,9 +223,18 @@ class CheckFailed(Exception):
 
 
 def build(dists: Sequence[Dist], out: Path) -> None:
-    for d in dists:
-        # uv builds the sdist first and the wheel from the unpacked sdist.
-        run([sys.executable, "-m", "uv", "build", "--quiet", "--out-dir", out, d.folder])
+    # uv builds the sdist first and the wheel from the unpacked sdist. A build mostly waits
+    # (on hatchling's start-up), so four at once take a quarter of the time; the first
+    # failure is raised once the others have finished.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        done = [
+            pool.submit(
+                run, [sys.executable, "-m", "uv", "build", "--quiet", "--out-dir", out, d.folder]
+            )
+            for d in dists
+        ]
+    for future in done:
+        future.result()
 
 
 def artifacts(out: Path, d: Dist) -> tuple[Path, Path]:

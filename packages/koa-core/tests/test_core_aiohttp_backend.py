@@ -185,3 +185,21 @@ async def test_headers_that_change_every_response_do_not_grow_the_cache() -> Non
     assert 0 < len(backend._lines) <= backend._CACHE_SIZE
     assert len(backend._once) <= backend._CACHE_SIZE
     assert len(backend._heads) <= backend._CACHE_SIZE
+
+
+async def test_aiohttp_own_hook_before_the_head_still_runs_and_aiohttp_writes_it() -> None:
+    seen: list[str | None] = []
+
+    async def hook(headers: Any) -> None:  # aiohttp's client sets one for its tracing
+        seen.append(headers.get("X-A"))
+
+    async def handler(ctx: Context, next: Next) -> None:
+        writer: Any = ctx.req.writer
+        writer._on_headers_sent = hook
+        ctx.set("X-A", "1")
+        ctx.body = "ok"
+
+    async with TestClient(Koa().use(handler)) as client:
+        res = await client.get("/")
+        assert (res.status, res.headers["X-A"], await res.text()) == (200, "1", "ok")
+    assert seen == ["1"]

@@ -42,6 +42,7 @@ async def _live_objects(tmp_path: Path) -> dict[str, Any]:
     async def capture(ctx: Context, next: Next) -> None:
         seen["BaseRequest"] = ctx.req
         seen["RequestHandler"] = ctx.req.protocol
+        seen["StreamWriter"] = ctx.req.writer
         ctx.body = "ok"
 
     app = Koa().use(capture)
@@ -93,3 +94,112 @@ def test_no_other_core_module_imports_aiohttp(path: Path) -> None:
     assert not re.search(r"^(from aiohttp|import aiohttp)", path.read_text(), re.MULTILINE), (
         f"{path.name} imports aiohttp: reach the server through koa.core.connection instead"
     )
+
+
+# -- the response head, serialised by the backend ---------------------------------------------
+
+
+def _heads(raw: bytes) -> list[bytes]:
+    """The heads of pipelined responses (each body is ``ok``), without their Date line."""
+    heads = []
+    for answer in raw.split(b"\r\n\r\nok")[:-1]:
+        lines = answer.split(b"\r\n")
+        heads.append(b"\r\n".join(line for line in lines if not line.startswith(b"Date: ")))
+    return heads
+
+
+def _pipelined(count: int) -> bytes:
+    ask = b"GET /%d HTTP/1.1\r\nHost: x\r\n\r\n"
+    return b"".join(ask % i for i in range(count - 1)) + (
+        b"GET /%d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % (count - 1)
+    )
+
+
+async def test_the_head_keeps_order_case_and_bytes_when_the_same_headers_repeat() -> None:
+    async def handler(ctx: Context, next: Next) -> None:
+        n = int(ctx.path[1:])
+        headers = ctx.response.headers
+        # The same field in two spellings, alternately: each response keeps its own.
+        headers.add("x-case" if n % 2 else "X-Case", "one")
+        headers.add("X-Latin", "caf\u00e9")
+        headers.add("X-Tab", "a\tb")
+        headers.add("X-Case", "two")
+        ctx.status = 201
+        ctx.message = "Made" if n < 3 else "Made It"
+        ctx.body = "ok"
+
+    async with TestClient(Koa().use(handler)) as client:
+        heads = _heads(await client.raw(_pipelined(6)))
+    common = (
+        b"X-Latin: caf\xc3\xa9\r\nX-Tab: a\tb\r\nX-Case: two\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 2"
+    )
+    expected = [
+        b"HTTP/1.1 201 "
+        + (b"Made" if n < 3 else b"Made It")
+        + (b"\r\nx-case: one\r\n" if n % 2 else b"\r\nX-Case: one\r\n")
+        + common
+        for n in range(6)
+    ]
+    expected[-1] += b"\r\nConnection: close"
+    assert heads == expected
+
+
+@pytest.mark.parametrize("bad", ["a\x01b", "a\rb", "a\nb", "a\x00b", "a\x7fb"])
+async def test_a_control_character_is_refused_after_clean_values_of_the_same_header(
+    bad: str,
+) -> None:
+    async def handler(ctx: Context, next: Next) -> None:
+        value = bad if ctx.path == "/3" else "clean"
+        ctx.response.headers["X-C"] = value  # past ctx.set's checks
+        ctx.body = "ok"
+
+    app = Koa(silent=True).use(handler)
+    async with TestClient(app) as client:
+        raw = await client.raw(_pipelined(5))
+    answers = raw.split(b"HTTP/1.1 ")[1:]
+    assert [answer.split(b"\r\n", 1)[0] for answer in answers] == [
+        b"200 OK",
+        b"200 OK",
+        b"200 OK",
+        b"500 Internal Server Error",
+        b"200 OK",
+    ]
+    assert b"X-C: a" not in raw
+    assert raw.count(b"X-C: clean\r\n") == 4
+
+
+async def test_headers_that_change_every_response_do_not_grow_the_cache() -> None:
+    async def handler(ctx: Context, next: Next) -> None:
+        n = int(ctx.path[1:])
+        for i in range(40):
+            # Each value twice (requests n and n + 1 share it): kept once seen twice.
+            ctx.response.headers[f"X-{i}"] = str(n // 2)
+        ctx.body = "ok"
+
+    async with TestClient(Koa().use(handler)) as client:
+        heads = _heads(await client.raw(_pipelined(40)))
+    assert len(heads) == 40
+    assert heads[39].split(b"\r\n")[1:3] == [b"X-0: 19", b"X-1: 19"]
+    # 800 lines were kept at some point: the cache started again rather than grow.
+    assert 0 < len(backend._lines) <= backend._CACHE_SIZE
+    assert len(backend._once) <= backend._CACHE_SIZE
+    assert len(backend._heads) <= backend._CACHE_SIZE
+
+
+async def test_aiohttp_own_hook_before_the_head_still_runs_and_aiohttp_writes_it() -> None:
+    seen: list[str | None] = []
+
+    async def hook(headers: Any) -> None:  # aiohttp's client sets one for its tracing
+        seen.append(headers.get("X-A"))
+
+    async def handler(ctx: Context, next: Next) -> None:
+        writer: Any = ctx.req.writer
+        writer._on_headers_sent = hook
+        ctx.set("X-A", "1")
+        ctx.body = "ok"
+
+    async with TestClient(Koa().use(handler)) as client:
+        res = await client.get("/")
+        assert (res.status, res.headers["X-A"], await res.text()) == (200, "1", "ok")
+    assert seen == ["1"]

@@ -30,6 +30,8 @@ _ACCEPT_ENCODING = "Accept-Encoding"
 # ``istr``, the key type aiohttp's header writer gets from a CIMultiDict: a plain ``str`` key
 # would be converted on every response.
 _VARY = istr("Vary")
+# Read after every response: an ``istr`` key is found without case-folding it each time.
+_CONTENT_LENGTH = istr("Content-Length")
 # Cache-Control's no-transform directive (RFC 9111 5.2.1.6): a list item of its own.
 _NO_TRANSFORM = re.compile(r"(?:^|,)\s*no-transform\s*(?:,|$)", re.IGNORECASE)
 _BYTERANGES = re.compile(r"^multipart/byteranges\b", re.IGNORECASE)
@@ -132,7 +134,7 @@ def compress(
         await next()
 
         # The cheap test first: text and bytes carry their length (most small responses).
-        declared = headers.get("Content-Length")
+        declared = headers.get(_CONTENT_LENGTH)
         if (
             declared is not None
             and minimum

@@ -24,13 +24,14 @@ from aiohttp.abc import AbstractStreamWriter
 from aiohttp.helpers import rfc822_formatted_time
 from aiohttp.http_exceptions import HttpProcessingError, LineTooLong
 from aiohttp.http_parser import RawRequestMessage
+from aiohttp.http_writer import StreamWriter
 from aiohttp.streams import EMPTY_PAYLOAD, StreamReader
 from aiohttp.web_protocol import RequestHandler
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy, istr
 
 from ..connection import BodyError, ByteRange, content_length
 from ..errors import create_http_error
-from ..headers import CONTENT_LENGTH, DATE
+from ..headers import CONNECTION, CONTENT_LENGTH, DATE
 from ..statuses import STATUS_PHRASES
 from ..websocket import INTERNAL_ERROR, NORMAL_CLOSURE
 
@@ -94,6 +95,15 @@ PRIVATE_NAMES: dict[tuple[str, str], str] = {
     ("RequestHandler", "_parser"): "half-close: flush the parser on FIN (feed_eof)",
     ("RequestHandler", "_current_request"): "half-close: is a response under way?",
     ("RequestHandler", "_close"): "half-close: close after the last pipelined answer",
+    ("StreamWriter", "_headers_buf"): (
+        "the response head, serialised here (``head_bytes``), is buffered where aiohttp's"
+        " ``write_headers`` leaves it, so it goes out with the body in one write"
+    ),
+    ("StreamWriter", "_headers_written"): "cleared with the buffered head, as write_headers does",
+    ("StreamWriter", "_on_headers_sent"): (
+        "aiohttp's hook run before the head is buffered (its client's tracing): when set,"
+        " aiohttp's own write_headers runs instead"
+    ),
     ("Server", "_loop"): "build the connection handler with the server's own loop",
     ("Server", "_kwargs"): "build the connection handler with the server's own options",
 }
@@ -101,6 +111,9 @@ PRIVATE_NAMES: dict[tuple[str, str], str] = {
 # What aiohttp's writer refuses in a status line or header (RFC 9110 5.5, RFC 9112 4).
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+# Looked up on every response: a CIMultiDict finds an ``istr`` key faster than a ``str`` one
+# (a plain string is case-folded on each lookup).
+_TRANSFER_ENCODING = istr("Transfer-Encoding")
 
 
 def check_headers(headers: CIMultiDict[str], reason: str) -> None:
@@ -117,6 +130,104 @@ def check_headers(headers: CIMultiDict[str], reason: str) -> None:
     for name, value in headers.items():
         if _FORBIDDEN.search(value) or _FORBIDDEN.search(name):
             raise ValueError(f"header {name!r} has a control character: {value!r}")
+
+
+# The encoded header fields seen before, in two bounded caches: whole heads (the same response
+# again: hello world, a 304) and single lines (Content-Type, Vary, a security middleware's
+# constants beside a changing ETag). aiohttp's C serialiser encodes every character one at a
+# time, a third of a microsecond per header. A head or line is kept only once it has been sent
+# twice, so per-request values (a session cookie, an ETag) do not crowd the caches; a full
+# cache starts again; lines over 8 KB are not kept. Everything kept was checked first.
+_CACHE_SIZE = 512
+_LONGEST = 8192
+_Items = tuple[tuple[str, str], ...]
+_heads: dict[_Items, bytes] = {}
+_heads_once: set[_Items] = set()
+_lines: dict[tuple[str, str], bytes] = {}
+_once: set[tuple[str, str]] = set()
+# A status line per status code: its reason (the last one sent) and its bytes.
+_status_lines: dict[int, tuple[str, bytes]] = {}
+# Never kept: a session id in a cookie, credentials.
+_UNCACHED = frozenset({"set-cookie", "authorization", "proxy-authenticate", "www-authenticate"})
+
+
+def _remember(cache: dict[Any, bytes], once: set[Any], key: Any, data: bytes) -> None:
+    """Keep ``data`` under ``key`` the second time it is seen (bounded)."""
+    if key in once:
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        cache[key] = data
+    elif len(data) <= _LONGEST:
+        if len(once) >= _CACHE_SIZE:
+            once.clear()
+        once.add(key)
+
+
+def _status_line(status: int, reason: str) -> bytes:
+    text = "HTTP/1.1 " + str(status) + " " + reason
+    if _FORBIDDEN.search(text):
+        raise ValueError(f"status message has a control character: {reason!r}")
+    line = (text + "\r\n").encode("utf-8", "ignore")  # "ignore": lone surrogates, as aiohttp
+    _status_lines[status] = (reason, line)
+    return line
+
+
+def _fields(items: _Items) -> bytes:
+    """The header lines of a head not in the cache, ending with the blank line."""
+    # Every line from the cache, all in C; one not there leaves a None, which join refuses.
+    parts = list(map(_lines.get, items))
+    parts.append(b"\r\n")
+    try:
+        fields = b"".join(parts)  # type: ignore[arg-type]
+    except TypeError:
+        parts.clear()
+        for key in items:
+            line = _lines.get(key)
+            if line is None:
+                name, value = key
+                text = name + ": " + value  # concatenation: an f-string of an ``istr`` is slow
+                if _FORBIDDEN.search(text):
+                    raise ValueError(
+                        f"header {str(name)!r} has a control character: {value!r}"
+                    ) from None
+                # UTF-8 as aiohttp encodes; it drops lone surrogates, as "ignore" does.
+                line = (text + "\r\n").encode("utf-8", "ignore")
+                if name.lower() not in _UNCACHED:
+                    _remember(_lines, _once, key, line)
+            parts.append(line)
+        parts.append(b"\r\n")
+        fields = b"".join(parts)  # type: ignore[arg-type]
+    _remember(_heads, _heads_once, items, fields)
+    return fields
+
+
+def head_bytes(status: int, reason: str, headers: CIMultiDict[str]) -> bytes:
+    """The status line and headers as aiohttp's writer would serialise them, with Node's
+    ``HTTP/1.1`` for every HTTP/1.x request (RFC 9110 6.2), in order and case as given.
+
+    A control character in the reason, a name or a value is a ``ValueError`` and nothing is
+    returned: the head is refused before anything goes out.
+    """
+    items = tuple(headers.items())
+    fields = _heads.get(items)
+    if fields is None:
+        fields = _fields(items)
+    known = _status_lines.get(status)
+    if known is not None and known[0] == reason:
+        return known[1] + fields
+    return _status_line(status, reason) + fields
+
+
+async def write_head(
+    writer: AbstractStreamWriter, status: int, reason: str, headers: CIMultiDict[str]
+) -> None:
+    """Buffer the response head in ``writer`` (sent with the first body bytes)."""
+    if type(writer) is StreamWriter and writer._on_headers_sent is None:
+        buf = head_bytes(status, reason, headers)
+        writer._headers_written = False
+        writer._headers_buf = buf
+    else:  # another writer, or aiohttp's hook to run first: aiohttp serialises it
+        await writer.write_headers(f"HTTP/1.1 {status} {reason}", headers)
 
 
 class _KoaHeaders:
@@ -145,9 +256,8 @@ class _KoaHeaders:
     async def _write_headers(self) -> None:
         # aiohttp echoes the request's version; Node answers every HTTP/1.x request as 1.1
         # (RFC 9110 6.2: the highest version the server conforms to).
-        status_line = f"HTTP/1.1 {self._status} {self._reason}"  # type: ignore[attr-defined]
         writer = self._payload_writer  # type: ignore[attr-defined]
-        await writer.write_headers(status_line, self._headers)  # type: ignore[attr-defined]
+        await write_head(writer, self._status, self._reason, self._headers)  # type: ignore[attr-defined]
         if getattr(self, "_send_headers_immediately", False):
             writer.send_headers()
 
@@ -419,37 +529,42 @@ class AiohttpConnection:
             # No content in a 205 (RFC 9110 15.3.6), framed as Node frames it: neither a
             # length nor chunking, and the connection closes right after the head (the
             # RFC's third way; a length-less 205 body runs to the close, RFC 9112 6.3).
-            headers.popall("Content-Length", None)
-            headers.popall("Transfer-Encoding", None)
+            headers.popall(CONTENT_LENGTH, None)
+            headers.popall(_TRANSFER_ENCODING, None)
             body = None
             close = True
-        elif body and "Transfer-Encoding" in headers and not no_body:
+        elif body and _TRANSFER_ENCODING in headers and not no_body:
             await self._send_chunked(status, reason, headers, body)
             return
-        elif "Content-Length" not in headers:
+        elif CONTENT_LENGTH not in headers:
             size = len(body) if body else 0
             if size or (status != 304 and method != "HEAD"):
                 headers[CONTENT_LENGTH] = str(size)
         if status < 200 or status == 204 or status == 304:
-            headers.popall("Content-Length", None)
+            headers.popall(CONTENT_LENGTH, None)
         if no_body:
-            headers.popall("Transfer-Encoding", None)
+            headers.popall(_TRANSFER_ENCODING, None)
             body = None
-        if "Date" not in headers:
+        if DATE not in headers:
             headers[DATE] = rfc822_formatted_time()
         keep_alive = req.keep_alive and not close
-        connection = headers.get("Connection")
+        connection = headers.get(CONNECTION)
         if connection is None:
             if not keep_alive:
-                headers["Connection"] = "close"
+                headers[CONNECTION] = "close"
             elif req.version[1] == 0:  # HTTP/1.1 keeps the connection without saying so
-                headers["Connection"] = "keep-alive"
+                headers[CONNECTION] = "keep-alive"
         elif connection.lower() == "close":
             keep_alive = False
         writer = req.writer
         # Node's status line is HTTP/1.1 for HTTP/1.0 clients too (RFC 9110 6.2). The writer
         # refuses a control character in a header (ValueError) before anything goes out.
-        await writer.write_headers(f"HTTP/1.1 {status} {reason}", headers)
+        if type(writer) is StreamWriter and writer._on_headers_sent is None:
+            buf = head_bytes(status, reason, headers)
+            writer._headers_written = False
+            writer._headers_buf = buf
+        else:
+            await write_head(writer, status, reason, headers)
         self._result = _Written(status, reason, headers, keep_alive)
         self.header_sent = True
         self.status = status

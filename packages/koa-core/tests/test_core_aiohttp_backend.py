@@ -187,6 +187,24 @@ async def test_headers_that_change_every_response_do_not_grow_the_cache() -> Non
     assert len(backend._heads) <= backend._CACHE_SIZE
 
 
+async def test_cookies_and_credentials_are_never_kept_in_the_caches() -> None:
+    async def handler(ctx: Context, next: Next) -> None:
+        # The same cookie and challenge on every response: what is sent twice is otherwise kept.
+        ctx.response.headers["Set-Cookie"] = "sid=secret-session-id; path=/; httponly"
+        ctx.response.headers["WWW-Authenticate"] = 'Basic realm="secret-realm"'
+        ctx.set("X-Kept", "yes")
+        ctx.body = "ok"
+
+    async with TestClient(Koa().use(handler)) as client:
+        heads = _heads(await client.raw(_pipelined(4)))
+    assert len(heads) == 4
+    assert all(b"Set-Cookie: sid=secret-session-id; path=/; httponly" in h for h in heads)
+    kept = [*backend._lines.values(), *backend._heads.values()]
+    assert any(b"X-Kept: yes" in data for data in kept)
+    assert not any(b"secret" in data for data in kept)
+    assert not any("secret" in repr(key) for key in [*backend._once, *backend._heads_once])
+
+
 async def test_aiohttp_own_hook_before_the_head_still_runs_and_aiohttp_writes_it() -> None:
     seen: list[str | None] = []
 

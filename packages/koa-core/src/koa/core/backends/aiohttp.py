@@ -181,6 +181,7 @@ def _fields(items: _Items) -> bytes:
         fields = b"".join(parts)  # type: ignore[arg-type]
     except TypeError:
         parts.clear()
+        keep = True
         for key in items:
             line = _lines.get(key)
             if line is None:
@@ -192,11 +193,15 @@ def _fields(items: _Items) -> bytes:
                     ) from None
                 # UTF-8 as aiohttp encodes; it drops lone surrogates, as "ignore" does.
                 line = (text + "\r\n").encode("utf-8", "ignore")
-                if name.lower() not in _UNCACHED:
+                if name.lower() in _UNCACHED:
+                    keep = False  # neither the line nor a head holding it is kept
+                else:
                     _remember(_lines, _once, key, line)
             parts.append(line)
         parts.append(b"\r\n")
         fields = b"".join(parts)  # type: ignore[arg-type]
+        if not keep:
+            return fields
     _remember(_heads, _heads_once, items, fields)
     return fields
 

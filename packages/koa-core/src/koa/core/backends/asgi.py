@@ -27,10 +27,11 @@ from stat import S_ISREG
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote, urlsplit
 
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy, istr
 
 from ..connection import ByteRange, content_length
 from ..errors import create_http_error
+from ..headers import CONTENT_LENGTH
 from ..request import _BAD_HOST_RE, invalid_host
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ FILE_CHUNK = 256 * 1024
 
 _VERSIONS = {"1.1": (1, 1), "2": (2, 0), "1.0": (1, 0), "3": (3, 0)}
 _new_tuple = tuple.__new__
+_TRANSFER_ENCODING = istr("Transfer-Encoding")
 
 
 def target_of(scope: Scope) -> str:
@@ -335,10 +337,10 @@ class AsgiConnection:
             and status != 204
             and status != 304
             and method != "HEAD"
-            and "Transfer-Encoding" not in headers
+            and _TRANSFER_ENCODING not in headers
         ):  # the common case: a body of known length, sent whole
-            if "Content-Length" not in headers:
-                headers["Content-Length"] = str(len(body))
+            if CONTENT_LENGTH not in headers:
+                headers[CONTENT_LENGTH] = str(len(body))
             # Lines sent before come checked and encoded (``_ENCODED``).
             raw: list[tuple[bytes, bytes]] | None = (
                 list(map(_ENCODED.get, headers.items())) if self._http1 else None

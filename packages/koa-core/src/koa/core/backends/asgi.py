@@ -160,7 +160,14 @@ class AsgiConnection:
         self._receive = receive
         self._send = send
         self.method: str = scope["method"]
-        self.target = target_of(scope)
+        raw_path: bytes | None = scope.get("raw_path")
+        if raw_path and not scope.get("query_string"):
+            try:  # the usual path: UTF-8 (ASCII)
+                self.target = raw_path.decode()
+            except UnicodeDecodeError:
+                self.target = raw_path.decode("utf-8", "surrogateescape")
+        else:
+            self.target = target_of(scope)
         # Built when first read (``headers``): an app that reads none builds none.
         self._headers: CIMultiDictProxy[str] | None = None
         self.header_sent = False
@@ -202,8 +209,13 @@ class AsgiConnection:
         raw = scope["headers"]
         if len(raw) > MAX_HEADERS:
             return 400
+        lines = _LINES
+        known = True
         try:
-            known = all(map(_LINES.__contains__, raw))
+            for line in raw:
+                if line not in lines:
+                    known = False
+                    break
         except TypeError:  # lines as lists: never remembered
             known = False
         too_long = False

@@ -34,7 +34,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "servers"))
 
 Message = MutableMapping[str, Any]
-App = Callable[[Message, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]  # fmt: skip
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Message, Receive, Send], Awaitable[None]]
 
 APPS = ("koa_hello", "starlette_hello", "koa_json", "starlette_json")
 PATHS = {"hello": b"/", "json": b"/json"}
@@ -84,15 +86,15 @@ class Sink:
 def runner(name: str) -> tuple[Callable[[int], None], Sink]:
     """``run(n)``: ``n`` requests to the app ``name`` (each with a fresh scope, as a server
     builds one per request)."""
-    import asgi_apps
+    import importlib
 
-    app: App = getattr(asgi_apps, name)
+    app: App = getattr(importlib.import_module("asgi_apps"), name)
     path = PATHS[name.partition("_")[2]]
     sink = Sink()
 
     def run(n: int) -> None:
         for _ in range(n):
-            coro = app(scope_for(path), receive, sink)
+            coro: Any = app(scope_for(path), receive, sink)
             try:
                 coro.send(None)
             except StopIteration:

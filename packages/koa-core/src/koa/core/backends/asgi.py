@@ -354,15 +354,16 @@ class AsgiConnection:
             if CONTENT_LENGTH not in headers:
                 headers[CONTENT_LENGTH] = str(len(body))
             # Lines sent before come checked and encoded (``_ENCODED``).
-            raw: list[tuple[bytes, bytes]] | None = (
+            known: list[tuple[bytes, bytes] | None] | None = (
                 list(map(_ENCODED.get, headers.items())) if self._http1 else None
             )
-            if raw is None or None in raw:
+            if known is None or None in known:
                 _check(headers, reason)
                 self.header_sent = True
                 self.status = status
                 raw = self._raw_headers(headers)
             else:
+                raw = known  # type: ignore[assignment]  # no None in it
                 self.header_sent = True
                 self.status = status
             send = self._send

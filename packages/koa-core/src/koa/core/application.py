@@ -144,7 +144,8 @@ class Koa(Generic[ContextT]):
         """Run ``fn`` for the request on ``conn`` and answer it (Koa's ``handleRequest``):
         the middleware, then ``respond``; an error goes to ``ctx.onerror`` first. Returns
         ``conn.finish()``, what the server wants back (aiohttp: its response object)."""
-        if invalid_host(conn.headers, self.proxy):
+        # The ASGI connection checks the Host with the rest of the request (``malformed``).
+        if not getattr(conn, "prechecked", False) and invalid_host(conn.headers, self.proxy):
             await conn.send(400, "Bad Request", _bad_request_headers(), b"Bad Request")
             return conn.finish()
         ctx = self.create_context(conn)
@@ -303,7 +304,7 @@ class Koa(Generic[ContextT]):
             if fn is None:
                 fn = self._asgi_fn = self.compose(self.middleware)
             conn = AsgiConnection(scope, receive, send)
-            refused = conn.malformed()
+            refused = conn.malformed(self.proxy)
             if refused:
                 phrase = STATUS_PHRASES[refused]
                 await conn.send(refused, phrase, _bad_request_headers(), phrase.encode())

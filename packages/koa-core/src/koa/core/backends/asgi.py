@@ -21,15 +21,18 @@ import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from itertools import chain
+from operator import itemgetter
 from os import PathLike
 from stat import S_ISREG
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote, urlsplit
 
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy, istr
 
 from ..connection import ByteRange, content_length
 from ..errors import create_http_error
+from ..headers import CONTENT_LENGTH
+from ..request import _BAD_HOST_RE, invalid_host
 
 if TYPE_CHECKING:
     from ..websocket import WebSocket
@@ -44,11 +47,12 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 FILE_CHUNK = 256 * 1024
 
 _VERSIONS = {"1.1": (1, 1), "2": (2, 0), "1.0": (1, 0), "3": (3, 0)}
+_new_tuple = tuple.__new__
+_TRANSFER_ENCODING = istr("Transfer-Encoding")
 
 
-def head_of(scope: Scope) -> tuple[str, CIMultiDict[str]]:
-    """The request target as sent and the request headers of an ``http`` or ``websocket``
-    scope, decoded as aiohttp decodes them, so the context reads both back ends alike."""
+def target_of(scope: Scope) -> str:
+    """The request target as sent, ``path?query``, decoded as aiohttp decodes it."""
     raw_path: bytes | None = scope.get("raw_path")
     # ASGI gives the path's raw bytes (as aiohttp's raw_path keeps them, percent-escapes and
     # all) and the query string apart.
@@ -58,15 +62,29 @@ def head_of(scope: Scope) -> tuple[str, CIMultiDict[str]]:
         else quote(scope.get("path") or "/", safe="/%!$&'()*+,;=:@~")
     )
     query: bytes = scope.get("query_string") or b""
-    target = f"{path}?{query.decode('utf-8', 'surrogateescape')}" if query else path
+    return f"{path}?{query.decode('utf-8', 'surrogateescape')}" if query else path
+
+
+def _decoded(name: bytes, value: bytes) -> tuple[str, str]:
     # UTF-8, other bytes kept as lone surrogates (``koa.core.headers.node_text``).
-    headers = CIMultiDict(
-        [
-            (name.decode("latin-1"), value.decode("utf-8", "surrogateescape"))
-            for name, value in scope["headers"]
-        ]
-    )
-    return target, headers
+    return name.decode("latin-1"), value.decode("utf-8", "surrogateescape")
+
+
+def headers_of(raw: Sequence[tuple[bytes, bytes]]) -> CIMultiDict[str]:
+    """An ASGI scope's header list as the request headers, decoded as aiohttp decodes them,
+    so the context reads both back ends alike."""
+    lines = _LINES
+    try:
+        # The lines seen before, decoded already (``_admit``).
+        return CIMultiDict(list(map(lines.__getitem__, raw)))
+    except (KeyError, TypeError):
+        return CIMultiDict([_decoded(name, value) for name, value in raw])
+
+
+def head_of(scope: Scope) -> tuple[str, CIMultiDict[str]]:
+    """The request target as sent and the request headers of an ``http`` or ``websocket``
+    scope (``target_of``, ``headers_of``)."""
+    return target_of(scope), headers_of(scope["headers"])
 
 
 def version_of(scope: Scope) -> tuple[int, int]:
@@ -88,6 +106,18 @@ MAX_HEADERS = 128
 MAX_FIELD = 16 * 1024
 _CTL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 
+#: Request header lines seen before, ``(name, value)`` as the scope gives them, with their
+#: text (``_decoded``): each passed ``malformed``'s checks, has a lowercase name (as ASGI
+#: servers send them) and, for Host and X-Forwarded-Host, a value ``invalid_host`` accepts.
+#: Clients repeat their lines (Host, User-Agent, Accept...), so a request made only of lines
+#: seen before is checked by looking them up, and its headers are built without decoding
+#: anything. Bounded: short lines only, emptied when full (the lines in use come back).
+_LINES: dict[tuple[bytes, bytes], tuple[str, str]] = {}
+_LINES_MAX = 1024
+_LINE_MAX = 512
+_HOSTS = (b"host", b"x-forwarded-host")
+_name = itemgetter(0)
+
 
 class AsgiRequest(NamedTuple):
     """``ctx.req`` on ASGI: the request's ``scope`` and the server's ``receive`` and ``send``.
@@ -108,66 +138,95 @@ class AsgiConnection:
         "_body_done",
         "_declared",
         "_disconnected",
+        "_headers",
         "_http1",
         "_receive",
+        "_scope",
         "_send",
         "_sent",
         "_watcher",
         "aborted",
         "header_sent",
-        "headers",
         "method",
         "native",
+        "prechecked",
         "status",
         "target",
     )
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self.native = AsgiRequest(scope, receive, send)
+        self.native = _new_tuple(AsgiRequest, (scope, receive, send))
+        self._scope = scope
         self._receive = receive
         self._send = send
         self.method: str = scope["method"]
-        self.target, raw_headers = head_of(scope)
-        headers = self.headers = CIMultiDictProxy(raw_headers)
+        raw_path: bytes | None = scope.get("raw_path")
+        if raw_path and not scope.get("query_string"):
+            try:  # the usual path: UTF-8 (ASCII)
+                self.target = raw_path.decode()
+            except UnicodeDecodeError:
+                self.target = raw_path.decode("utf-8", "surrogateescape")
+        else:
+            self.target = target_of(scope)
+        # Built when first read (``headers``): an app that reads none builds none.
+        self._headers: CIMultiDictProxy[str] | None = None
         self.header_sent = False
         self.status = 0
         #: True once ``abort()`` was called: ``Koa.__call__`` then ends the ASGI call without
         #: finishing the response, which the server answers by closing the connection.
         self.aborted = False
+        #: True once ``malformed`` found nothing to refuse, Host included (``Koa.handle``
+        #: then need not check it again).
+        self.prechecked = False
         self._sent = 0
         self._declared: int | None = None
-        http1 = self._http1 = scope.get("http_version", "1.1") in ("1.1", "1.0")
-        # HTTP/1.x says when a request has no body (no Content-Length, no Transfer-Encoding:
-        # RFC 9112 6.3); an HTTP/2 request's body is known to be over only once received.
-        self._body_done = (
-            http1
-            and headers.get("Content-Length", "0") == "0"
-            and "Transfer-Encoding" not in headers
-        )
+        self._http1 = scope.get("http_version", "1.1") in ("1.1", "1.0")
+        self._body_done: bool | None = None  # known once asked (``body_done``)
         self._disconnected = False
         self._watcher: asyncio.Task[None] | None = None
 
-    def malformed(self) -> int:
+    @property
+    def headers(self) -> CIMultiDictProxy[str]:
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = CIMultiDictProxy(headers_of(self._scope["headers"]))
+        return headers
+
+    @headers.setter
+    def headers(self, value: CIMultiDictProxy[str]) -> None:
+        self._headers = value
+
+    def malformed(self, proxy: bool = False) -> int:
         """The 4xx for a request aiohttp's parser refuses but an ASGI server may pass on (h11
         does), else 0: 400 for an unknown HTTP version, a control character in a header
         (RFC 9110 5.5), more than ``MAX_HEADERS`` header lines, a byte over 0x7F in the
         target or an absolute target that does not parse (RFC 9112 3.2.2); 431 for a target
-        or header over ``MAX_FIELD`` bytes, as Node answers."""
-        scope = self.native.scope
+        or header over ``MAX_FIELD`` bytes, as Node answers; then 400 for the Host (and with
+        ``proxy`` the X-Forwarded-Host) that ``Koa.handle`` refuses (``invalid_host``)."""
+        scope = self._scope
         if scope.get("http_version", "1.1") not in _VERSIONS:
             return 400
         raw = scope["headers"]
         if len(raw) > MAX_HEADERS:
             return 400
-        joined = b"\t".join(chain.from_iterable(raw))
-        if _CTL.search(joined) is not None:
-            return 400
+        lines = _LINES
+        known = True
+        try:
+            for line in raw:
+                if line not in lines:
+                    known = False
+                    break
+        except TypeError:  # lines as lists: never remembered
+            known = False
+        too_long = False
+        if not known:
+            refused, too_long, known = _check_lines(raw)
+            if refused:
+                return refused
         target = self.target
         if not target.isascii():  # raw bytes over 0x7F (granian passes them on): RFC 3986 2
             return 400
-        if len(target) > MAX_FIELD or (
-            len(joined) > MAX_FIELD and any(len(v) + len(n) > MAX_FIELD for n, v in raw)
-        ):
+        if len(target) > MAX_FIELD or too_long:
             return 431
         if target[:1] != "/" and target != "*":
             try:
@@ -175,7 +234,17 @@ class AsgiConnection:
                 parts.port  # noqa: B018 - raises for a port that is not a number
             except ValueError:
                 return 400
-            return 0 if parts.scheme and parts.netloc else 400
+            if not (parts.scheme and parts.netloc):
+                return 400
+        if known:
+            # Every Host value is one ``invalid_host`` accepts: only a repeated one is left.
+            if len(raw) > 1:
+                names = list(map(_name, raw))
+                if names.count(b"host") > 1 or (proxy and names.count(b"x-forwarded-host") > 1):
+                    return 400
+        elif invalid_host(self.headers, proxy):
+            return 400
+        self.prechecked = True
         return 0
 
     def finish(self) -> None:
@@ -189,20 +258,31 @@ class AsgiConnection:
 
     @property
     def version(self) -> tuple[int, int]:
-        return version_of(self.native.scope)
+        return version_of(self._scope)
 
     @property
     def scheme(self) -> str:
-        scheme: str = self.native.scope.get("scheme") or "http"
+        scheme: str = self._scope.get("scheme") or "http"
         return scheme
 
     @property
     def remote(self) -> str | None:
-        return remote_of(self.native.scope)
+        return remote_of(self._scope)
 
     @property
     def body_done(self) -> bool:
-        return self._body_done
+        done = self._body_done
+        if done is None:
+            # HTTP/1.x says when a request has no body (no Content-Length, no
+            # Transfer-Encoding: RFC 9112 6.3); an HTTP/2 request's body is known to be over
+            # only once received.
+            headers = self.headers
+            done = self._body_done = (
+                self._http1
+                and headers.get("Content-Length", "0") == "0"
+                and "Transfer-Encoding" not in headers
+            )
+        return done
 
     @property
     def content_decoded(self) -> bool:
@@ -214,7 +294,7 @@ class AsgiConnection:
         return None
 
     async def read(self, timeout: float | None = None) -> bytes:
-        while not self._body_done:
+        while not self.body_done:
             if self._disconnected:
                 raise ConnectionError("the client went away")
             if timeout is None:
@@ -248,10 +328,11 @@ class AsgiConnection:
         return self._disconnected or self.aborted
 
     def _raw_headers(self, headers: CIMultiDict[str]) -> list[tuple[bytes, bytes]]:
+        """The response headers as ASGI sends them (after ``_check``)."""
         if not self._http1:
             for name in _HOP_BY_HOP:
                 headers.popall(name, None)
-        return [(name.encode("latin-1"), value.encode()) for name, value in headers.items()]
+        return [_encoded(item) for item in headers.items()]
 
     async def send(
         self,
@@ -270,15 +351,24 @@ class AsgiConnection:
             and status != 204
             and status != 304
             and method != "HEAD"
-            and "Transfer-Encoding" not in headers
+            and _TRANSFER_ENCODING not in headers
         ):  # the common case: a body of known length, sent whole
-            if "Content-Length" not in headers:
-                headers["Content-Length"] = str(len(body))
-            _check(headers, reason)
-            self.header_sent = True
-            self.status = status
+            if CONTENT_LENGTH not in headers:
+                headers[CONTENT_LENGTH] = str(len(body))
+            # Lines sent before come checked and encoded (``_ENCODED``).
+            known: list[tuple[bytes, bytes] | None] | None = (
+                list(map(_ENCODED.get, headers.items())) if self._http1 else None
+            )
+            if known is None or None in known:
+                _check(headers, reason)
+                self.header_sent = True
+                self.status = status
+                raw = self._raw_headers(headers)
+            else:
+                raw = known  # type: ignore[assignment]  # no None in it
+                self.header_sent = True
+                self.status = status
             send = self._send
-            raw = self._raw_headers(headers)
             await send({"type": "http.response.start", "status": status, "headers": raw})
             self._sent = len(body)
             await send({"type": "http.response.body", "body": body})
@@ -329,7 +419,7 @@ class AsgiConnection:
         if status >= 200 and status not in (204, 205, 304):
             self._declared = content_length(headers)
         await self._send({"type": "http.response.start", "status": status, "headers": raw})
-        if self._body_done and not self._disconnected:
+        if self.body_done and not self._disconnected:
             # The client leaving is seen on ``receive`` only: watch it while the body streams,
             # so the next ``write`` raises ``ConnectionError`` as a reset socket does.
             self._watcher = asyncio.ensure_future(self._watch())
@@ -409,8 +499,7 @@ class AsgiConnection:
             await self.send(status, reason, headers, None)
             return
         _check(headers, reason)
-        scope = self.native.scope
-        extensions = scope.get("extensions") or {}
+        extensions = self._scope.get("extensions") or {}
         if answer == 200 and _PATHSEND in extensions:
             raw = self._raw_headers(headers)
             self.header_sent = True
@@ -473,6 +562,57 @@ class AsgiConnection:
 # What a header or phrase must not hold (RFC 9110 5.5): refused before anything is sent, as
 # aiohttp's writer refuses it on the other backend.
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def _check_lines(raw: Sequence[tuple[bytes, bytes]]) -> tuple[int, bool, bool]:
+    """``malformed``'s checks of the lines not in ``_LINES``: ``(400 for a control character
+    else 0, whether a line is over MAX_FIELD, whether ``invalid_host`` would accept every Host
+    and X-Forwarded-Host unless one repeats)``. Lines that pass go into ``_LINES``."""
+    lines = _LINES
+    try:
+        new = [line for line in raw if line not in lines]
+        remember = True
+    except TypeError:  # unhashable lines (lists): checked every time
+        new = list(raw)
+        remember = False
+    joined = b"\t".join(chain.from_iterable(new))
+    if _CTL.search(joined) is not None:
+        return 400, False, False
+    if len(joined) > MAX_FIELD and any(len(v) + len(n) > MAX_FIELD for n, v in new):
+        return 0, True, False
+    hosts_known = True
+    for name, value in new:
+        if name != name.lower():
+            hosts_known = False  # ``invalid_host`` reads it (case-insensitive)
+            continue
+        text = None
+        if name in _HOSTS:
+            text = _decoded(name, value)
+            if _BAD_HOST_RE.search(text[1]):
+                hosts_known = False
+                continue
+        if remember and len(value) <= _LINE_MAX and len(name) <= _LINE_MAX:
+            if len(lines) >= _LINES_MAX:
+                lines.clear()
+            lines[name, value] = text or _decoded(name, value)
+    return 0, False, hosts_known
+
+
+#: Response header lines sent before, ``(name, value)`` as the app set them, encoded as
+#: ASGI sends them; each passed ``_check``. Bounded as ``_LINES`` is.
+_ENCODED: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+
+
+def _encoded(item: tuple[str, str]) -> tuple[bytes, bytes]:
+    pair = _ENCODED.get(item)
+    if pair is None:
+        name, value = item
+        pair = (name.encode("latin-1"), value.encode())
+        if len(value) <= _LINE_MAX and len(name) <= _LINE_MAX:
+            if len(_ENCODED) >= _LINES_MAX:
+                _ENCODED.clear()
+            _ENCODED[item] = pair
+    return pair
 
 
 def _check(headers: CIMultiDict[str], reason: str) -> None:

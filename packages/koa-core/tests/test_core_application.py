@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import socket
 import sys
 import textwrap
+import weakref
 from collections.abc import Sequence
 from typing import Any, TypedDict
 
@@ -418,3 +420,32 @@ def test_listen_runs_on_the_chosen_event_loop(tmp_path: Any, loop: str, module: 
 def test_listen_refuses_an_unknown_loop() -> None:
     with pytest.raises(ValueError, match="loop must be 'asyncio' or 'uvloop'"):
         Koa().listen(0, loop="trio")  # type: ignore[arg-type]
+
+
+async def test_a_callback_scheduled_during_a_request_does_not_keep_its_context_alive() -> None:
+    # asyncio copies the task's contextvars into every callback scheduled from it (uvicorn's
+    # keep-alive timer is scheduled from inside the response's send): the context must not
+    # live on in them once the request is over.
+    refs: list[weakref.ref[Context]] = []
+    handles: list[asyncio.TimerHandle] = []
+
+    async def handler(ctx: Context, next: Next) -> None:
+        refs.append(weakref.ref(ctx))
+        handles.append(asyncio.get_running_loop().call_later(60, lambda: None))
+        assert current_context() is ctx
+        ctx.body = "ok"
+
+    gc.disable()  # freed by reference counting, as under load between collections
+    try:
+        async with TestClient(Koa().use(handler)) as client:
+            res = await client.get("/")
+            assert await res.text() == "ok"
+            for _ in range(100):
+                if refs[0]() is None:
+                    break
+                await asyncio.sleep(0.01)
+            assert refs[0]() is None
+    finally:
+        gc.enable()
+        for handle in handles:
+            handle.cancel()

@@ -9,6 +9,7 @@ the connection is gone), so "finished" means on the wire for ``ctx.on_finished``
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -64,15 +65,7 @@ async def respond(ctx: Context[Any]) -> None:
     response = ctx.response
     conn = response.conn
     try:
-        status, reason, headers, source, close = _decide(ctx, conn)
-        if (
-            (source is None or type(source) is bytes)
-            and not conn.header_sent
-            and response._closing is None
-        ):  # the usual response, whole in memory: what ``_send`` does with it, one call less
-            await conn.send(status, reason, headers, source, close=close)
-        else:
-            await _send(ctx, conn, status, reason, headers, source, close)
+        await _send(ctx, conn, *_decide(ctx, conn))
     except ConnectionError:
         response.aborted = True  # the client went away: nothing more to send
         return
@@ -164,7 +157,30 @@ def _close_later(ctx: Context[Any], body: Any) -> None:
     response._closing = body
 
 
-async def _send(
+def _send(
+    ctx: Context[Any],
+    conn: Connection,
+    status: int,
+    reason: str,
+    headers: CIMultiDict[str],
+    source: Source,
+    close: bool,
+) -> Awaitable[None]:
+    """Hand the response to the connection: the one place a response is written.
+
+    The usual response, whole in memory, is ``conn.send``'s own awaitable (no coroutine of
+    this module's in between, on every request); the rest goes through ``_send_other``.
+    """
+    if (
+        (source is None or isinstance(source, bytes))
+        and not conn.header_sent
+        and ctx.response._closing is None
+    ):
+        return conn.send(status, reason, headers, source, close=close)
+    return _send_other(ctx, conn, status, reason, headers, source, close)
+
+
+async def _send_other(
     ctx: Context[Any],
     conn: Connection,
     status: int,
@@ -173,7 +189,6 @@ async def _send(
     source: Source,
     close: bool,
 ) -> None:
-    """Hand the response to the connection: the one place a response is written."""
     response = ctx.response
     closing = response._closing
     if closing is not None:  # a stream body that will not be sent: released first

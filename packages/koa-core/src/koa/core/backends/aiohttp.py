@@ -223,15 +223,25 @@ def head_bytes(status: int, reason: str, headers: CIMultiDict[str]) -> bytes:
     return _status_line(status, reason) + fields
 
 
+def buffer_head(
+    writer: AbstractStreamWriter, status: int, reason: str, headers: CIMultiDict[str]
+) -> bool:
+    """Buffer the response head (``head_bytes``) in aiohttp's writer, where its
+    ``write_headers`` leaves it (sent with the first body bytes); ``False`` when aiohttp must
+    write it itself: another writer, or aiohttp's hook to run first."""
+    if type(writer) is not StreamWriter or writer._on_headers_sent is not None:
+        return False
+    buf = head_bytes(status, reason, headers)
+    writer._headers_written = False
+    writer._headers_buf = buf
+    return True
+
+
 async def write_head(
     writer: AbstractStreamWriter, status: int, reason: str, headers: CIMultiDict[str]
 ) -> None:
     """Buffer the response head in ``writer`` (sent with the first body bytes)."""
-    if type(writer) is StreamWriter and writer._on_headers_sent is None:
-        buf = head_bytes(status, reason, headers)
-        writer._headers_written = False
-        writer._headers_buf = buf
-    else:  # another writer, or aiohttp's hook to run first: aiohttp serialises it
+    if not buffer_head(writer, status, reason, headers):
         await writer.write_headers(f"HTTP/1.1 {status} {reason}", headers)
 
 
@@ -564,12 +574,8 @@ class AiohttpConnection:
         writer = req.writer
         # Node's status line is HTTP/1.1 for HTTP/1.0 clients too (RFC 9110 6.2). The writer
         # refuses a control character in a header (ValueError) before anything goes out.
-        if type(writer) is StreamWriter and writer._on_headers_sent is None:
-            buf = head_bytes(status, reason, headers)
-            writer._headers_written = False
-            writer._headers_buf = buf
-        else:
-            await write_head(writer, status, reason, headers)
+        if not buffer_head(writer, status, reason, headers):  # no coroutine on this path
+            await writer.write_headers(f"HTTP/1.1 {status} {reason}", headers)
         self._result = _Written(status, reason, headers, keep_alive)
         self.header_sent = True
         self.status = status

@@ -160,14 +160,7 @@ class AsgiConnection:
         self._receive = receive
         self._send = send
         self.method: str = scope["method"]
-        raw_path: bytes | None = scope.get("raw_path")
-        if raw_path and not scope.get("query_string"):
-            try:  # the usual path: UTF-8 (ASCII)
-                self.target = raw_path.decode()
-            except UnicodeDecodeError:
-                self.target = raw_path.decode("utf-8", "surrogateescape")
-        else:
-            self.target = target_of(scope)
+        self.target = target_of(scope)
         # Built when first read (``headers``): an app that reads none builds none.
         self._headers: CIMultiDictProxy[str] | None = None
         self.header_sent = False

@@ -160,30 +160,6 @@ async def test_hypercorn_serves_the_app_over_h2c(asgi_server: Callable[..., Any]
     assert b"upgrade: h2c" in upgraded.lower()
 
 
-async def test_hypercorn_serves_the_app_over_tls_with_alpn_h2(
-    asgi_server: Callable[..., Any], tmp_path: Path
-) -> None:
-    ca = trustme.CA()
-    cert = ca.issue_cert("localhost")
-    certfile, keyfile, cafile = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
-    cert.private_key_pem.write_to_path(str(keyfile))
-    cert.cert_chain_pems[0].write_to_path(str(certfile))
-    ca.cert_pem.write_to_path(str(cafile))
-    extra = ("--certfile", str(certfile), "--keyfile", str(keyfile))
-    async with asgi_server("hypercorn", ASGI, "asgi_apps:files", *extra, tls=True) as port:
-        answer = await asyncio.to_thread(_h2_get, True, port, str(cafile))
-        # HTTP/1.1 still answers on the same port, and says so.
-        context = ssl.create_default_context(cafile=str(cafile))
-        reader, writer = await asyncio.open_connection(
-            "127.0.0.1", port, ssl=context, server_hostname="localhost"
-        )
-        writer.write(b"GET /version HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        reply = await asyncio.wait_for(reader.read(), 10)
-        writer.close()
-    assert answer == {"status": "200", "version": "2", "protocol": "https"}
-    assert reply.endswith(b'{"version":"1.1","protocol":"https"}')
-
-
 def _certificate(folder: Path) -> tuple[Path, Path, Path]:
     """A throwaway CA's certificate for ``localhost``: (certfile, keyfile, cafile)."""
     ca = trustme.CA()
@@ -200,6 +176,31 @@ def _certificate(folder: Path) -> tuple[Path, Path, Path]:
     cert.cert_chain_pems[0].write_to_path(str(certfile))
     ca.cert_pem.write_to_path(str(cafile))
     return certfile, keyfile, cafile
+
+
+async def _https_version_over_http1(port: int, cafile: Path) -> bytes:
+    """The raw HTTP/1.1 answer to ``GET /version`` over TLS (no ALPN) on ``port``."""
+    context = ssl.create_default_context(cafile=str(cafile))
+    reader, writer = await asyncio.open_connection(
+        "127.0.0.1", port, ssl=context, server_hostname="localhost"
+    )
+    writer.write(b"GET /version HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    reply = await asyncio.wait_for(reader.read(), 10)
+    writer.close()
+    return reply
+
+
+async def test_hypercorn_serves_the_app_over_tls_with_alpn_h2(
+    asgi_server: Callable[..., Any], tmp_path: Path
+) -> None:
+    certfile, keyfile, cafile = _certificate(tmp_path)
+    extra = ("--certfile", str(certfile), "--keyfile", str(keyfile))
+    async with asgi_server("hypercorn", ASGI, "asgi_apps:files", *extra, tls=True) as port:
+        answer = await asyncio.to_thread(_h2_get, True, port, str(cafile))
+        # HTTP/1.1 still answers on the same port, and says so.
+        reply = await _https_version_over_http1(port, cafile)
+    assert answer == {"status": "200", "version": "2", "protocol": "https"}
+    assert reply.endswith(b'{"version":"1.1","protocol":"https"}')
 
 
 def _logged_lines(path: Path) -> list[str]:
@@ -254,13 +255,7 @@ async def test_granian_serves_the_app_over_tls_with_alpn_h2(
     async with asgi_server("granian", ASGI, "asgi_apps:logged", *extra, tls=True) as port:
         answer = await asyncio.to_thread(_h2_get, True, port, str(cafile))
         # HTTP/1.1 still answers on the same port (ALPN http/1.1, or none), and says so.
-        context = ssl.create_default_context(cafile=str(cafile))
-        reader, writer = await asyncio.open_connection(
-            "127.0.0.1", port, ssl=context, server_hostname="localhost"
-        )
-        writer.write(b"GET /version HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        reply = await asyncio.wait_for(reader.read(), 10)
-        writer.close()
+        reply = await _https_version_over_http1(port, cafile)
         lines = await _wait_for_lines(log, 4)
     assert answer == {"status": "200", "version": "2", "protocol": "https"}
     assert reply.startswith(b"HTTP/1.1 200")

@@ -124,3 +124,24 @@ async def test_an_option_uvicorn_does_not_know_is_a_type_error_and_leaks_no_sock
         async with TestClient(Koa(), backend="uvicorn", request_timeout=1.0):
             pass
     gc.collect()
+
+
+async def test_cookies_and_credentials_are_never_kept_in_the_line_tables() -> None:
+    from koa.core.backends import asgi
+
+    async def handler(ctx: Context, next: Next) -> None:
+        ctx.response.headers["Set-Cookie"] = "sid=secret-sent; path=/"
+        ctx.body = {"cookie": ctx.get("Cookie"), "auth": ctx.get("Authorization")}
+
+    app = Koa().use(handler)
+    async with TestClient(app, backend="uvicorn") as client:
+        for _ in range(3):  # what is seen again is otherwise kept
+            res = await client.get(
+                "/", headers={"Cookie": "sid=secret-got", "Authorization": "Basic c2VjcmV0"}
+            )
+            assert await res.json() == {"cookie": "sid=secret-got", "auth": "Basic c2VjcmV0"}
+            assert res.headers["Set-Cookie"] == "sid=secret-sent; path=/"
+    kept = repr([*asgi._LINES.items(), *asgi._ENCODED.items()])
+    assert "accept" in kept.lower()  # the other lines are kept
+    assert "secret" not in kept
+    assert "c2VjcmV0" not in kept

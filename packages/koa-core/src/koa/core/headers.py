@@ -14,6 +14,15 @@ CONNECTION = istr("Connection")
 DATE = istr("Date")
 VARY = istr("Vary")
 
+# Fields whose values are credentials or session ids. The back ends remember header lines
+# they have seen (bounded caches, to skip checking and encoding them again); none keeps these.
+SECRET_FIELDS = frozenset(
+    {
+        "authorization", "cookie", "proxy-authenticate", "proxy-authorization", "set-cookie",
+        "www-authenticate",
+    }
+)  # fmt: skip
+
 # Node keeps the first of these when a request repeats them; it joins the others with ", ".
 _FIRST_WINS = frozenset(
     {

@@ -31,7 +31,7 @@ from multidict import CIMultiDict, CIMultiDictProxy, istr
 
 from ..connection import BodyError, ByteRange, content_length
 from ..errors import create_http_error
-from ..headers import CONNECTION, CONTENT_LENGTH, DATE
+from ..headers import CONNECTION, CONTENT_LENGTH, DATE, SECRET_FIELDS
 from ..statuses import STATUS_PHRASES
 from ..websocket import INTERNAL_ERROR, NORMAL_CLOSURE
 
@@ -148,7 +148,7 @@ _once: set[tuple[str, str]] = set()
 # A status line per status code: its reason (the last one sent) and its bytes.
 _status_lines: dict[int, tuple[str, bytes]] = {}
 # Never kept: a session id in a cookie, credentials.
-_UNCACHED = frozenset({"set-cookie", "authorization", "proxy-authenticate", "www-authenticate"})
+_UNCACHED = SECRET_FIELDS
 
 
 def _remember(cache: dict[Any, bytes], once: set[Any], key: Any, data: bytes) -> None:

@@ -31,7 +31,7 @@ from multidict import CIMultiDict, CIMultiDictProxy, istr
 
 from ..connection import ByteRange, content_length
 from ..errors import create_http_error
-from ..headers import CONTENT_LENGTH
+from ..headers import CONTENT_LENGTH, SECRET_FIELDS
 from ..request import _BAD_HOST_RE, invalid_host
 
 if TYPE_CHECKING:
@@ -75,10 +75,11 @@ def headers_of(raw: Sequence[tuple[bytes, bytes]]) -> CIMultiDict[str]:
     so the context reads both back ends alike."""
     lines = _LINES
     try:
-        # The lines seen before, decoded already (``_admit``).
+        # The lines seen before, decoded already (``_check_lines``).
         return CIMultiDict(list(map(lines.__getitem__, raw)))
-    except (KeyError, TypeError):
-        return CIMultiDict([_decoded(name, value) for name, value in raw])
+    except (KeyError, TypeError):  # a line not kept (new, long, a cookie) or a list
+        get = lines.get
+        return CIMultiDict([(type(line) is tuple and get(line)) or _decoded(*line) for line in raw])
 
 
 def head_of(scope: Scope) -> tuple[str, CIMultiDict[str]]:
@@ -116,6 +117,7 @@ _LINES: dict[tuple[bytes, bytes], tuple[str, str]] = {}
 _LINES_MAX = 1024
 _LINE_MAX = 512
 _HOSTS = (b"host", b"x-forwarded-host")
+_SECRET = frozenset(name.encode() for name in SECRET_FIELDS)  # never kept: cookies, credentials
 _name = itemgetter(0)
 
 
@@ -584,7 +586,7 @@ def _check_lines(raw: Sequence[tuple[bytes, bytes]]) -> tuple[int, bool, bool]:
             if _BAD_HOST_RE.search(text[1]):
                 hosts_known = False
                 continue
-        if remember and len(value) <= _LINE_MAX and len(name) <= _LINE_MAX:
+        if remember and len(value) <= _LINE_MAX and len(name) <= _LINE_MAX and name not in _SECRET:
             if len(lines) >= _LINES_MAX:
                 lines.clear()
             lines[name, value] = text or _decoded(name, value)
@@ -592,7 +594,7 @@ def _check_lines(raw: Sequence[tuple[bytes, bytes]]) -> tuple[int, bool, bool]:
 
 
 #: Response header lines sent before, ``(name, value)`` as the app set them, encoded as
-#: ASGI sends them; each passed ``_check``. Bounded as ``_LINES`` is.
+#: ASGI sends them; each passed ``_check``. Bounded as ``_LINES`` is; no cookie or credential.
 _ENCODED: dict[tuple[str, str], tuple[bytes, bytes]] = {}
 
 
@@ -601,7 +603,7 @@ def _encoded(item: tuple[str, str]) -> tuple[bytes, bytes]:
     if pair is None:
         name, value = item
         pair = (name.encode("latin-1"), value.encode())
-        if len(value) <= _LINE_MAX and len(name) <= _LINE_MAX:
+        if len(value) <= _LINE_MAX and len(name) <= _LINE_MAX and name.lower() not in SECRET_FIELDS:
             if len(_ENCODED) >= _LINES_MAX:
                 _ENCODED.clear()
             _ENCODED[item] = pair

@@ -129,7 +129,7 @@ async def test_the_head_keeps_order_case_and_bytes_when_the_same_headers_repeat(
         ctx.body = "ok"
 
     async with TestClient(Koa().use(handler)) as client:
-        heads = _heads(await client.raw(_pipelined(6)))
+        heads = _heads(await client.raw(_pipelined(10)))
     common = (
         b"X-Latin: caf\xc3\xa9\r\nX-Tab: a\tb\r\nX-Case: two\r\n"
         b"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 2"
@@ -139,7 +139,7 @@ async def test_the_head_keeps_order_case_and_bytes_when_the_same_headers_repeat(
         + (b"Made" if n < 3 else b"Made It")
         + (b"\r\nx-case: one\r\n" if n % 2 else b"\r\nX-Case: one\r\n")
         + common
-        for n in range(6)
+        for n in range(10)
     ]
     expected[-1] += b"\r\nConnection: close"
     assert heads == expected
@@ -185,6 +185,8 @@ async def test_headers_that_change_every_response_do_not_grow_the_cache() -> Non
     assert 0 < len(backend._lines) <= backend._CACHE_SIZE
     assert len(backend._once) <= backend._CACHE_SIZE
     assert len(backend._heads) <= backend._CACHE_SIZE
+    assert len(backend._again) <= backend._AGAIN_SHAPES
+    assert all(len(heads) <= backend._AGAIN_EACH for heads in backend._again.values())
 
 
 async def test_cookies_and_credentials_are_never_kept_in_the_caches() -> None:
@@ -199,10 +201,12 @@ async def test_cookies_and_credentials_are_never_kept_in_the_caches() -> None:
         heads = _heads(await client.raw(_pipelined(4)))
     assert len(heads) == 4
     assert all(b"Set-Cookie: sid=secret-session-id; path=/; httponly" in h for h in heads)
-    kept = [*backend._lines.values(), *backend._heads.values()]
+    again = [entry for entries in backend._again.values() for entry in entries]
+    kept = [*backend._lines.values(), *backend._heads.values(), *(data for *_, data in again)]
     assert any(b"X-Kept: yes" in data for data in kept)
     assert not any(b"secret" in data for data in kept)
     assert not any("secret" in repr(key) for key in [*backend._once, *backend._heads_once])
+    assert not any("secret" in repr(seen) for seen, *_ in again)
 
 
 async def test_aiohttp_own_hook_before_the_head_still_runs_and_aiohttp_writes_it() -> None:

@@ -141,7 +141,38 @@ async def test_cookies_and_credentials_are_never_kept_in_the_line_tables() -> No
             )
             assert await res.json() == {"cookie": "sid=secret-got", "auth": "Basic c2VjcmV0"}
             assert res.headers["Set-Cookie"] == "sid=secret-sent; path=/"
-    kept = repr([*asgi._LINES.items(), *asgi._ENCODED.items()])
+    heads = [entry for entries in asgi._HEADS.values() for entry in entries]
+    kept = repr([*asgi._LINES.items(), *asgi._ENCODED.items(), *heads])
     assert "accept" in kept.lower()  # the other lines are kept
     assert "secret" not in kept
     assert "c2VjcmV0" not in kept
+
+
+async def test_heads_sent_again_keep_their_own_order_case_and_bytes() -> None:
+    from koa.core.backends import asgi
+
+    async def handler(ctx: Context, next: Next) -> None:
+        n = int(ctx.path[1:])
+        # The same field in two spellings, alternately, then in another order: each response
+        # sends its own, though the head cache compares names without case.
+        name = "x-case" if n % 2 else "X-Case"
+        if n < 6:
+            ctx.set(name, "one")
+            ctx.set("X-Other", "two")
+        else:
+            ctx.set("X-Other", "two")
+            ctx.set(name, "one")
+        ctx.body = "ok"
+
+    async with TestClient(Koa().use(handler), backend="uvicorn") as client:
+        for n in range(12):
+            res = await client.get(f"/{n}")
+            own = [
+                b"%s: %s" % pair
+                for pair in res.raw_headers
+                if pair[0].lower() in (b"x-case", b"x-other")
+            ]
+            case = b"x-case: one" if n % 2 else b"X-Case: one"
+            assert own == ([case, b"X-Other: two"] if n < 6 else [b"X-Other: two", case]), n
+    assert any(len(entries) > 1 for entries in asgi._HEADS.values())
+    assert all(len(entries) <= asgi._HEADS_EACH for entries in asgi._HEADS.values())

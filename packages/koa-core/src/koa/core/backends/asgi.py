@@ -350,17 +350,14 @@ class AsgiConnection:
         ):  # the common case: a body of known length, sent whole
             if CONTENT_LENGTH not in headers:
                 headers[CONTENT_LENGTH] = str(len(body))
-            # Lines sent before come checked and encoded (``_ENCODED``).
-            known: list[tuple[bytes, bytes] | None] | None = (
-                list(map(_ENCODED.get, headers.items())) if self._http1 else None
-            )
-            if known is None or None in known:
+            known = _known_head(headers) if self._http1 else None
+            if known is None:
                 _check(headers, reason)
                 self.header_sent = True
                 self.status = status
                 raw = self._raw_headers(headers)
             else:
-                raw = known  # type: ignore[assignment]  # no None in it
+                raw = known
                 self.header_sent = True
                 self.status = status
             send = self._send
@@ -608,6 +605,39 @@ def _encoded(item: tuple[str, str]) -> tuple[bytes, bytes]:
                 _ENCODED.clear()
             _ENCODED[item] = pair
     return pair
+
+
+#: Whole heads made only of ``_ENCODED`` lines, a few per field count and Content-Length: the
+#: fields (a ``CIMultiDict`` copy), their names in order and case, and the encoded lines. As
+#: in the aiohttp back end's head cache: one C comparison finds a head sent before, with no
+#: tuple per field. Bounded: ``_HEADS_EACH`` per key, emptied at ``_HEAD_SHAPES`` keys.
+_HEADS: dict[
+    tuple[int, str | None],
+    list[tuple[CIMultiDict[str], tuple[str, ...], tuple[tuple[bytes, bytes], ...]]],
+] = {}
+_HEADS_EACH = 4
+_HEAD_SHAPES = 128
+
+
+def _known_head(headers: CIMultiDict[str]) -> list[tuple[bytes, bytes]] | None:
+    """The headers checked and encoded from what was sent before, or ``None`` when a line is
+    new (or never kept: a cookie, credentials)."""
+    shape = (len(headers), headers.get(CONTENT_LENGTH))
+    heads = _HEADS.get(shape)
+    if heads is not None:
+        for seen, names, pairs in heads:
+            if seen == headers and tuple(headers) == names:
+                return list(pairs)
+    known = list(map(_ENCODED.get, headers.items()))
+    if None in known:
+        return None
+    if heads is None:
+        if len(_HEADS) >= _HEAD_SHAPES:
+            _HEADS.clear()
+        heads = _HEADS[shape] = []
+    heads.insert(0, (headers.copy(), tuple(headers), tuple(known)))  # type: ignore[arg-type]
+    del heads[_HEADS_EACH:]
+    return known  # type: ignore[return-value]  # no None in it
 
 
 def _check(headers: CIMultiDict[str], reason: str) -> None:

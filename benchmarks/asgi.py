@@ -14,13 +14,20 @@ Beside requests per second, each case reports the server's CPU time per request:
 system time of the server's processes (``/proc/PID/stat``, the whole process group, so
 granian's worker counts) over the requests wrk completed. On a machine with two cores, where
 wrk and the server share the host with others, requests per second move by a third between
-runs; the CPU time a request costs the server moves much less, and it is what a server busy on
-every core pays. "At least as fast" is judged on both.
+runs, and CPU time by a fifth.
+
+``--instructions`` measures what no other process can disturb: each server runs under
+``valgrind --tool=cachegrind`` (its worker processes too) and answers ``--calls`` requests
+more than on a second start with 200; the difference of the instructions all its processes
+ran, divided by ``--calls``, is the server's instructions per request, its own work included
+(HTTP parsing, the event loop, the garbage collector). The requests go one after another on
+one keep-alive connection from this process.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import re
 import signal
@@ -28,6 +35,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -138,11 +146,91 @@ def measure(peer: str, variant: str, seconds: float) -> tuple[float, float]:
             proc.wait()
 
 
+def instructions(peer: str, variant: str, calls: int) -> int:
+    """Instructions the server's processes run to start, answer ``calls`` requests, stop."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as logs:
+        proc = subprocess.Popen(
+            [
+                "valgrind",
+                "--tool=cachegrind",
+                "--cache-sim=no",
+                "--trace-children=yes",
+                "--cachegrind-out-file=/dev/null",
+                f"--log-file={logs}/%p",
+                *command(peer, variant, port),
+            ],
+            cwd=SERVERS,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 120  # a Python server starts slowly under valgrind
+            while True:
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                    conn.request("GET", VARIANTS[variant])
+                    conn.getresponse().read()
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"server did not start: {proc.args!r}") from None
+                    time.sleep(0.5)
+            for _ in range(calls):
+                conn.request("GET", VARIANTS[variant])
+                res = conn.getresponse()
+                res.read()
+                if res.status != 200:
+                    raise RuntimeError(f"{peer} answered {res.status}")
+            conn.close()
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        total = 0
+        for log in Path(logs).iterdir():
+            match = re.search(r"I\s+refs:\s+([\d,]+)", log.read_text())
+            if match:
+                total += int(match.group(1).replace(",", ""))
+        return total
+
+
+def count_instructions(calls: int) -> None:
+    print("server instructions per request (valgrind; requests one after another):")
+    per: dict[tuple[str, str], float] = {}
+    for variant in VARIANTS:
+        for peer in PEERS:
+            extra = instructions(peer, variant, calls + 200) - instructions(peer, variant, 200)
+            per[(variant, peer)] = extra / calls
+            print(f"{variant:5} {peer:18} {per[(variant, peer)]:10,.0f}", flush=True)
+    for variant in VARIANTS:
+        for mine, theirs in RATIOS:
+            ratio = per[(variant, mine)] / per[(variant, theirs)]
+            print(f"  {variant}: {mine} / {theirs}: {ratio:.2f} of the instructions")
+
+
+RATIOS = (
+    ("koa/uvicorn", "starlette/uvicorn"),
+    ("koa/granian", "starlette/granian"),
+    ("koa/uvicorn", "koa/aiohttp"),
+    ("koa/granian", "koa/aiohttp"),
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=3)
+    parser.add_argument("--instructions", action="store_true", help="count with valgrind")
+    parser.add_argument("--calls", type=int, default=1000, help="requests, with --instructions")
     args = parser.parse_args()
+    if args.instructions:
+        count_instructions(args.calls)
+        return
     figures: dict[tuple[str, str], list[float]] = {}
     cpu: dict[tuple[str, str], list[float]] = {}
     for round_ in range(args.rounds):
@@ -171,12 +259,7 @@ def main() -> None:
             + "  "
             + ", ".join(f"{peer} {cost[(variant, peer)]:.1f} µs" for peer in PEERS)
         )
-        for mine, theirs in (
-            ("koa/uvicorn", "starlette/uvicorn"),
-            ("koa/granian", "starlette/granian"),
-            ("koa/uvicorn", "koa/aiohttp"),
-            ("koa/granian", "koa/aiohttp"),
-        ):
+        for mine, theirs in RATIOS:
             speed = row[mine] / row[theirs]
             saving = cost[(variant, theirs)] / cost[(variant, mine)]
             print(f"  {mine} / {theirs}: {speed:.2f} by requests/s, {saving:.2f} by CPU time")

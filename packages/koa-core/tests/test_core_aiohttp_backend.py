@@ -189,6 +189,19 @@ async def test_headers_that_change_every_response_do_not_grow_the_cache() -> Non
     assert all(len(heads) <= backend._AGAIN_EACH for heads in backend._again.values())
 
 
+async def test_heads_of_many_fields_are_sent_whole_but_not_kept_for_comparison() -> None:
+    async def handler(ctx: Context, next: Next) -> None:
+        for i in range(70):
+            ctx.response.headers[f"X-{i}"] = "same"
+        ctx.body = "ok"
+
+    async with TestClient(Koa().use(handler)) as client:
+        heads = _heads(await client.raw(_pipelined(5)))
+    assert len(heads) == 5
+    assert all(head.count(b": same\r\n") == 70 and b"\r\nX-69: same\r\n" in head for head in heads)
+    assert all(fields <= backend._AGAIN_FIELDS for fields, _ in backend._again)
+
+
 async def test_cookies_and_credentials_are_never_kept_in_the_caches() -> None:
     async def handler(ctx: Context, next: Next) -> None:
         # The same cookie and challenge on every response: what is sent twice is otherwise kept.

@@ -152,6 +152,7 @@ _once: set[tuple[str, str]] = set()
 _again: dict[tuple[int, str | None], list[tuple[CIMultiDict[str], tuple[str, ...], bytes]]] = {}
 _AGAIN_EACH = 4
 _AGAIN_SHAPES = 128
+_AGAIN_FIELDS = 64  # heads with more fields are not kept here (the tuple cache still finds them)
 # A status line per status code: its reason (the last one sent) and its bytes.
 _status_lines: dict[int, tuple[str, bytes]] = {}
 # Never kept: a session id in a cookie, credentials.
@@ -233,7 +234,7 @@ def head_bytes(status: int, reason: str, headers: CIMultiDict[str]) -> bytes:
         fields = _heads.get(items)
         if fields is None:
             fields = _fields(items)
-        else:  # sent twice before (so no secret field): found without tuples from now on
+        elif shape[0] <= _AGAIN_FIELDS:  # sent twice before (so no secret field)
             if again is None:
                 if len(_again) >= _AGAIN_SHAPES:
                     _again.clear()

@@ -610,13 +610,15 @@ def _encoded(item: tuple[str, str]) -> tuple[bytes, bytes]:
 #: Whole heads made only of ``_ENCODED`` lines, a few per field count and Content-Length: the
 #: fields (a ``CIMultiDict`` copy), their names in order and case, and the encoded lines. As
 #: in the aiohttp back end's head cache: one C comparison finds a head sent before, with no
-#: tuple per field. Bounded: ``_HEADS_EACH`` per key, emptied at ``_HEAD_SHAPES`` keys.
+#: tuple per field. Bounded: ``_HEADS_EACH`` per key, emptied at ``_HEAD_SHAPES`` keys, none
+#: of more than ``_HEAD_FIELDS`` fields.
 _HEADS: dict[
     tuple[int, str | None],
     list[tuple[CIMultiDict[str], tuple[str, ...], tuple[tuple[bytes, bytes], ...]]],
 ] = {}
 _HEADS_EACH = 4
 _HEAD_SHAPES = 128
+_HEAD_FIELDS = 64  # heads with more fields are not kept whole
 
 
 def _known_head(headers: CIMultiDict[str]) -> list[tuple[bytes, bytes]] | None:
@@ -631,6 +633,8 @@ def _known_head(headers: CIMultiDict[str]) -> list[tuple[bytes, bytes]] | None:
     known = list(map(_ENCODED.get, headers.items()))
     if None in known:
         return None
+    if shape[0] > _HEAD_FIELDS:
+        return known  # type: ignore[return-value]  # no None in it; too many fields to keep
     if heads is None:
         if len(_HEADS) >= _HEAD_SHAPES:
             _HEADS.clear()

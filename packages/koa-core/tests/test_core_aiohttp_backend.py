@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 from koa.core import Context, Koa, Next
 from koa.core.backends import aiohttp as backend
+from koa.core.headers import HeadCache
 from koa.core.testing import TestClient
 
 #: The aiohttp backend's own internals.
@@ -185,8 +186,8 @@ async def test_headers_that_change_every_response_do_not_grow_the_cache() -> Non
     assert 0 < len(backend._lines) <= backend._CACHE_SIZE
     assert len(backend._once) <= backend._CACHE_SIZE
     assert len(backend._heads) <= backend._CACHE_SIZE
-    assert len(backend._again) <= backend._AGAIN_SHAPES
-    assert all(len(heads) <= backend._AGAIN_EACH for heads in backend._again.values())
+    assert len(backend._again.shapes) <= HeadCache.SHAPES
+    assert all(len(heads) <= HeadCache.EACH for heads in backend._again.shapes.values())
 
 
 async def test_heads_of_many_fields_are_sent_whole_but_not_kept_for_comparison() -> None:
@@ -199,7 +200,7 @@ async def test_heads_of_many_fields_are_sent_whole_but_not_kept_for_comparison()
         heads = _heads(await client.raw(_pipelined(5)))
     assert len(heads) == 5
     assert all(head.count(b": same\r\n") == 70 and b"\r\nX-69: same\r\n" in head for head in heads)
-    assert all(fields <= backend._AGAIN_FIELDS for fields, _ in backend._again)
+    assert all(fields <= HeadCache.FIELDS for fields, _ in backend._again.shapes)
 
 
 async def test_cookies_and_credentials_are_never_kept_in_the_caches() -> None:
@@ -214,7 +215,7 @@ async def test_cookies_and_credentials_are_never_kept_in_the_caches() -> None:
         heads = _heads(await client.raw(_pipelined(4)))
     assert len(heads) == 4
     assert all(b"Set-Cookie: sid=secret-session-id; path=/; httponly" in h for h in heads)
-    again = [entry for entries in backend._again.values() for entry in entries]
+    again = [entry for entries in backend._again.shapes.values() for entry in entries]
     kept = [*backend._lines.values(), *backend._heads.values(), *(data for *_, data in again)]
     assert any(b"X-Kept: yes" in data for data in kept)
     assert not any(b"secret" in data for data in kept)

@@ -12,6 +12,7 @@ from typing import Any, cast
 import pytest
 from koa.core import Context, Koa, Next, StartupError
 from koa.core.backends.asgi import AsgiRequest
+from koa.core.headers import HeadCache
 from koa.core.testing import TestClient
 
 #: These tests pick their back end themselves.
@@ -141,7 +142,7 @@ async def test_cookies_and_credentials_are_never_kept_in_the_line_tables() -> No
             )
             assert await res.json() == {"cookie": "sid=secret-got", "auth": "Basic c2VjcmV0"}
             assert res.headers["Set-Cookie"] == "sid=secret-sent; path=/"
-    heads = [entry for entries in asgi._HEADS.values() for entry in entries]
+    heads = [entry for entries in asgi._HEADS.shapes.values() for entry in entries]
     kept = repr([*asgi._LINES.items(), *asgi._ENCODED.items(), *heads])
     assert "accept" in kept.lower()  # the other lines are kept
     assert "secret" not in kept
@@ -174,5 +175,5 @@ async def test_heads_sent_again_keep_their_own_order_case_and_bytes() -> None:
             ]
             case = b"x-case: one" if n % 2 else b"X-Case: one"
             assert own == ([case, b"X-Other: two"] if n < 6 else [b"X-Other: two", case]), n
-    assert any(len(entries) > 1 for entries in asgi._HEADS.values())
-    assert all(len(entries) <= asgi._HEADS_EACH for entries in asgi._HEADS.values())
+    assert any(len(entries) > 1 for entries in asgi._HEADS.shapes.values())
+    assert all(len(entries) <= HeadCache.EACH for entries in asgi._HEADS.shapes.values())

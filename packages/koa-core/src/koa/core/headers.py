@@ -3,7 +3,11 @@ bytes beyond UTF-8 read one byte a character."""
 
 from __future__ import annotations
 
-from multidict import CIMultiDictProxy, istr
+from typing import Generic, TypeVar
+
+from multidict import CIMultiDict, CIMultiDictProxy, istr
+
+T = TypeVar("T")
 
 # Names of the headers set on most responses, as ``istr``. A ``CIMultiDict`` hands its keys to
 # aiohttp's header writer as ``istr``: a key stored as a plain ``str`` is converted anew on
@@ -22,6 +26,51 @@ SECRET_FIELDS = frozenset(
         "www-authenticate",
     }
 )  # fmt: skip
+
+
+class HeadCache(Generic[T]):
+    """Response heads sent before, each with what a back end made of it (the bytes of its
+    lines, or its lines encoded for ASGI), a few per field count and Content-Length.
+
+    Finding a head makes no tuple per field: ``CIMultiDict.__eq__`` compares the fields and
+    values in order in C (names without case), then the names' case is compared. Bounded:
+    ``EACH`` heads per key, emptied at ``SHAPES`` keys, none of more than ``FIELDS`` fields.
+    The back ends keep no head with a ``SECRET_FIELDS`` field.
+    """
+
+    EACH = 4
+    SHAPES = 128
+    FIELDS = 64
+    __slots__ = ("shapes",)
+
+    def __init__(self) -> None:
+        self.shapes: dict[
+            tuple[int, str | None], list[tuple[CIMultiDict[str], tuple[str, ...], T]]
+        ] = {}
+
+    def find(self, headers: CIMultiDict[str]) -> T | None:
+        """What was kept for a head with these fields, values, order and case, or ``None``."""
+        kept = self.shapes.get((len(headers), headers.get(CONTENT_LENGTH)))
+        if kept is not None:
+            for seen, names, value in kept:
+                if seen == headers and tuple(headers) == names:
+                    return value
+        return None
+
+    def keep(self, headers: CIMultiDict[str], value: T) -> None:
+        """Keep ``value`` for this head (a copy of it), unless it has too many fields."""
+        count = len(headers)
+        if count > self.FIELDS:
+            return
+        shape = (count, headers.get(CONTENT_LENGTH))
+        kept = self.shapes.get(shape)
+        if kept is None:
+            if len(self.shapes) >= self.SHAPES:
+                self.shapes.clear()
+            kept = self.shapes[shape] = []
+        kept.insert(0, (headers.copy(), tuple(headers), value))
+        del kept[self.EACH :]
+
 
 # Node keeps the first of these when a request repeats them; it joins the others with ", ".
 _FIRST_WINS = frozenset(

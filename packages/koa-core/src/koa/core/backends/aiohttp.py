@@ -31,7 +31,7 @@ from multidict import CIMultiDict, CIMultiDictProxy, istr
 
 from ..connection import BodyError, ByteRange, content_length
 from ..errors import create_http_error
-from ..headers import CONNECTION, CONTENT_LENGTH, DATE, SECRET_FIELDS
+from ..headers import CONNECTION, CONTENT_LENGTH, DATE, SECRET_FIELDS, HeadCache
 from ..statuses import STATUS_PHRASES
 from ..websocket import INTERNAL_ERROR, NORMAL_CLOSURE
 
@@ -145,14 +145,8 @@ _heads: dict[_Items, bytes] = {}
 _heads_once: set[_Items] = set()
 _lines: dict[tuple[str, str], bytes] = {}
 _once: set[tuple[str, str]] = set()
-# The heads of the tuple cache sent again, a few per field count and Content-Length: the
-# fields as a ``CIMultiDict`` copy, their names in order and case, and the bytes. Looking one
-# up makes no tuple per field: ``CIMultiDict.__eq__`` compares fields and values in order in C
-# (names without case), then the names' case is compared; a fraction of the tuple cache's cost.
-_again: dict[tuple[int, str | None], list[tuple[CIMultiDict[str], tuple[str, ...], bytes]]] = {}
-_AGAIN_EACH = 4
-_AGAIN_SHAPES = 128
-_AGAIN_FIELDS = 64  # heads with more fields are not kept here (the tuple cache still finds them)
+# The heads of the tuple cache sent again, found without a tuple per field (``HeadCache``).
+_again: HeadCache[bytes] = HeadCache()
 # A status line per status code: its reason (the last one sent) and its bytes.
 _status_lines: dict[int, tuple[str, bytes]] = {}
 # Never kept: a session id in a cookie, credentials.
@@ -221,26 +215,14 @@ def head_bytes(status: int, reason: str, headers: CIMultiDict[str]) -> bytes:
     A control character in the reason, a name or a value is a ``ValueError`` and nothing is
     returned: the head is refused before anything goes out.
     """
-    shape = (len(headers), headers.get(CONTENT_LENGTH))
-    fields = None
-    again = _again.get(shape)
-    if again is not None:
-        for seen, names, data in again:
-            if seen == headers and tuple(headers) == names:
-                fields = data
-                break
+    fields = _again.find(headers)
     if fields is None:
         items = tuple(headers.items())
         fields = _heads.get(items)
         if fields is None:
             fields = _fields(items)
-        elif shape[0] <= _AGAIN_FIELDS:  # sent twice before (so no secret field)
-            if again is None:
-                if len(_again) >= _AGAIN_SHAPES:
-                    _again.clear()
-                again = _again[shape] = []
-            again.insert(0, (headers.copy(), tuple(headers), fields))
-            del again[_AGAIN_EACH:]
+        else:  # sent twice before (so no secret field)
+            _again.keep(headers, fields)
     known = _status_lines.get(status)
     if known is not None and known[0] == reason:
         return known[1] + fields

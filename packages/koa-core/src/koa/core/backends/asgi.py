@@ -31,7 +31,7 @@ from multidict import CIMultiDict, CIMultiDictProxy, istr
 
 from ..connection import ByteRange, content_length
 from ..errors import create_http_error
-from ..headers import CONTENT_LENGTH, SECRET_FIELDS
+from ..headers import CONTENT_LENGTH, SECRET_FIELDS, HeadCache
 from ..request import _BAD_HOST_RE, invalid_host
 
 if TYPE_CHECKING:
@@ -350,16 +350,12 @@ class AsgiConnection:
         ):  # the common case: a body of known length, sent whole
             if CONTENT_LENGTH not in headers:
                 headers[CONTENT_LENGTH] = str(len(body))
-            known = _known_head(headers) if self._http1 else None
-            if known is None:
+            raw = _known_head(headers) if self._http1 else None
+            if raw is None:
                 _check(headers, reason)
-                self.header_sent = True
-                self.status = status
                 raw = self._raw_headers(headers)
-            else:
-                raw = known
-                self.header_sent = True
-                self.status = status
+            self.header_sent = True
+            self.status = status
             send = self._send
             await send({"type": "http.response.start", "status": status, "headers": raw})
             self._sent = len(body)
@@ -607,41 +603,21 @@ def _encoded(item: tuple[str, str]) -> tuple[bytes, bytes]:
     return pair
 
 
-#: Whole heads made only of ``_ENCODED`` lines, a few per field count and Content-Length: the
-#: fields (a ``CIMultiDict`` copy), their names in order and case, and the encoded lines. As
-#: in the aiohttp back end's head cache: one C comparison finds a head sent before, with no
-#: tuple per field. Bounded: ``_HEADS_EACH`` per key, emptied at ``_HEAD_SHAPES`` keys, none
-#: of more than ``_HEAD_FIELDS`` fields.
-_HEADS: dict[
-    tuple[int, str | None],
-    list[tuple[CIMultiDict[str], tuple[str, ...], tuple[tuple[bytes, bytes], ...]]],
-] = {}
-_HEADS_EACH = 4
-_HEAD_SHAPES = 128
-_HEAD_FIELDS = 64  # heads with more fields are not kept whole
+#: Whole heads made only of ``_ENCODED`` lines, with those lines (``HeadCache``).
+_HEADS: HeadCache[tuple[tuple[bytes, bytes], ...]] = HeadCache()
 
 
 def _known_head(headers: CIMultiDict[str]) -> list[tuple[bytes, bytes]] | None:
     """The headers checked and encoded from what was sent before, or ``None`` when a line is
     new (or never kept: a cookie, credentials)."""
-    shape = (len(headers), headers.get(CONTENT_LENGTH))
-    heads = _HEADS.get(shape)
-    if heads is not None:
-        for seen, names, pairs in heads:
-            if seen == headers and tuple(headers) == names:
-                return list(pairs)
+    pairs = _HEADS.find(headers)
+    if pairs is not None:
+        return list(pairs)
     known = list(map(_ENCODED.get, headers.items()))
     if None in known:
         return None
-    if shape[0] > _HEAD_FIELDS:
-        return known  # type: ignore[return-value]  # no None in it; too many fields to keep
-    if heads is None:
-        if len(_HEADS) >= _HEAD_SHAPES:
-            _HEADS.clear()
-        heads = _HEADS[shape] = []
-    heads.insert(0, (headers.copy(), tuple(headers), tuple(known)))  # type: ignore[arg-type]
-    del heads[_HEADS_EACH:]
-    return known  # type: ignore[return-value]  # no None in it
+    _HEADS.keep(headers, tuple(known))  # type: ignore[arg-type]  # no None in it
+    return known  # type: ignore[return-value]
 
 
 def _check(headers: CIMultiDict[str], reason: str) -> None:

@@ -120,6 +120,17 @@ def wrk(url: str, seconds: float) -> tuple[float, int]:
     return float(match.group(1)), int(count.group(1))
 
 
+def stop(proc: subprocess.Popen[bytes], grace: float) -> None:
+    """Stop the server's process group (granian's workers too): SIGTERM, SIGKILL after
+    ``grace`` seconds."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def measure(peer: str, variant: str, seconds: float) -> tuple[float, float]:
     """Requests per second, and the server's CPU microseconds per request."""
     port = free_port()
@@ -138,12 +149,7 @@ def measure(peer: str, variant: str, seconds: float) -> tuple[float, float]:
         rps, count = wrk(url, seconds)
         return rps, (group_cpu(proc.pid) - before) / count * 1e6
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # its own group: granian's workers too
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop(proc, 10)
 
 
 def instructions(peer: str, variant: str, calls: int) -> int:
@@ -185,12 +191,7 @@ def instructions(peer: str, variant: str, calls: int) -> int:
                     raise RuntimeError(f"{peer} answered {res.status}")
             conn.close()
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            stop(proc, 60)  # valgrind writes its counts as the processes exit
         total = 0
         for log in Path(logs).iterdir():
             match = re.search(r"I\s+refs:\s+([\d,]+)", log.read_text())

@@ -193,6 +193,8 @@ def test_public_names() -> None:
         "ComposedMiddleware",
         "Context",
         "Cookies",
+        "HookMiddleware",
+        "Hooks",
         "HttpError",
         "Keygrip",
         "Koa",

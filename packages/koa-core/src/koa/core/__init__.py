@@ -1,7 +1,7 @@
 """Koa for Python: the application, the context and the middleware onion, on aiohttp."""
 
 from .application import Koa, current_context
-from .compose import ComposedMiddleware, Middleware, Next, compose
+from .compose import ComposedMiddleware, HookMiddleware, Hooks, Middleware, Next, compose
 from .context import Context
 from .cookies import Cookies, Keygrip
 from .errors import HttpError, create_http_error, is_http_error
@@ -18,6 +18,8 @@ __all__ = [
     "ComposedMiddleware",
     "Context",
     "Cookies",
+    "HookMiddleware",
+    "Hooks",
     "HttpError",
     "Keygrip",
     "Koa",

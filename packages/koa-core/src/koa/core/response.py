@@ -16,7 +16,7 @@ from multidict import CIMultiDict, istr
 from .body import BYTES, NONE, STREAM, TEXT, BodyKind, classify, close_stream
 from .connection import ByteRange
 from .content_disposition import content_disposition
-from .headers import VARY
+from .headers import CONTENT_TYPE, VARY
 from .mime import content_type, lookup, type_is
 from .statuses import EMPTY_STATUSES, REDIRECT_STATUSES, STATUS_PHRASES
 from .urls import encode_url, normalize_http_url, whatwg_escape
@@ -216,7 +216,7 @@ class Response:
         kind.assign(
             self,
             value,
-            "Content-Type" not in headers,
+            CONTENT_TYPE not in headers,
             original is not None and original is not value,
         )
         # A stream replaced by anything but another stream is released (a stream wrapping

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from koa.core import Context, Next
+from koa.core import Context, Hooks
 from multidict import istr
 
 from .bodies import JSON, PATH, STREAM, TEXT, json_bytes, kind_of, text_bytes
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 Filter = Callable[[str], bool]
 EncodingOptions = Mapping[str, Any] | bool
-CompressMiddleware = Callable[[Context[Any], Next], Any]
+CompressMiddleware = Hooks[Context[Any]]
 
 _KNOWN = (*ENCODINGS, "identity")
 _ACCEPT_ENCODING = "Accept-Encoding"
@@ -124,15 +124,21 @@ def compress(
             cache[accept] = chosen
         return chosen
 
-    async def compress_middleware(ctx: Context[Any], next: Next) -> None:
+    # A hook middleware (koa-core's ``Hooks``): ``Vary`` before downstream, the decision
+    # after it, and no coroutine of its own unless there is something to compress.
+    def before(ctx: Context[Any]) -> None:
         response = ctx.response
-        headers = response.headers
         # One dict operation in the usual case (no Vary yet); else koa's merge.
-        if headers.setdefault(_VARY, _ACCEPT_ENCODING) is not _ACCEPT_ENCODING:
+        if response.headers.setdefault(_VARY, _ACCEPT_ENCODING) is not _ACCEPT_ENCODING:
             response.vary(_ACCEPT_ENCODING)
 
-        await next()
-
+    def after(
+        ctx: Context[Any], state: None, error: BaseException | None
+    ) -> Awaitable[None] | None:
+        if error is not None:
+            return None  # Koa's error response (or an upstream handler's) is not compressed
+        response = ctx.response
+        headers = response.headers
         # The cheap test first: text and bytes carry their length (most small responses).
         declared = headers.get(_CONTENT_LENGTH)
         if (
@@ -141,12 +147,12 @@ def compress(
             and declared.isdigit()
             and (len(declared) < minimum_digits or int(declared) < minimum)
         ):
-            return
+            return None
         body = response.body
         if body is None or ctx.compress is False:
-            return
+            return None
         if not body and not isinstance(body, (dict, list, tuple)):
-            return  # "", b"", 0 and False: nothing to compress (falsy in JavaScript too)
+            return None  # "", b"", 0 and False: nothing to compress (falsy in JavaScript too)
         if (
             response.header_sent
             or not response.writable
@@ -158,8 +164,11 @@ def compress(
             or (ctx.compress is not True and not type_filter(response.type))
             or _NO_TRANSFORM.search(response.get("Cache-Control"))
         ):
-            return
+            return None
+        return compress_body(ctx, body)
 
+    async def compress_body(ctx: Context[Any], body: Any) -> None:
+        response = ctx.response
         kind = kind_of(body)
         data: bytes | None = None
         if kind == JSON:
@@ -186,7 +195,7 @@ def compress(
             response.body = await compress_whole(factory.compress_whole, data)
         _mark(response.headers, encoding)
 
-    return compress_middleware
+    return Hooks(before, after, name="compress")
 
 
 def _mark(headers: CIMultiDict[str], encoding: str) -> None:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any, TypeAlias
 
-from koa.core import Context, Next
+from koa.core import Context, Hooks, Next
 from multidict import CIMultiDict, istr
 
 from .headers import keep_on_error, reflectable_header_list, reflectable_origin, token_list
@@ -21,7 +21,7 @@ from .origins import AllowedOrigins, OriginFn, OriginOption, OriginPattern, fixe
 CredentialsFn: TypeAlias = Callable[[Context[Any]], "bool | Awaitable[bool]"]
 """``credentials(ctx)``: whether to send ``Access-Control-Allow-Credentials: true``."""
 
-CorsMiddleware: TypeAlias = Callable[[Context[Any], Next], Awaitable[None]]
+CorsMiddleware: TypeAlias = Hooks[Context[Any]]
 """What ``cors()`` returns: a middleware for ``app.use``."""
 
 DEFAULT_ALLOW_METHODS = "GET,HEAD,PUT,POST,DELETE,PATCH"
@@ -180,51 +180,52 @@ def cors(
 
     ready_any = ready_fixed is not None or ready_listed is not None
 
+    # A hook middleware (koa-core's ``Hooks``): the usual request (not OPTIONS, an origin
+    # answered from the ready headers, none of ours set yet) costs two calls and no
+    # coroutine; every other request (a preflight, an origin function to await) is
+    # ``around``'s, an ordinary middleware.
+    def before(ctx: Context[Any]) -> Any:
+        if not ready_any or ctx.request.method == "OPTIONS":
+            return Hooks.AROUND
+        headers = ctx.response.headers
+        # No header set yet (the usual case: cors() comes first), or none of ours.
+        for name in names if headers else ():
+            if name in headers:
+                return Hooks.AROUND
+        if ready_fixed is not None:
+            template, kept = ready_fixed
+        else:
+            assert ready_listed is not None
+            # One Origin line, exactly a listed origin (a browser never sends two).
+            origins = ctx.request.headers.getall("Origin", ())
+            found = None
+            if len(origins) == 1:
+                request_origin = origins[0]
+                found = ready_listed.get(request_origin, _UNSEEN)
+                if found is _UNSEEN:
+                    found = None
+                    if learning and match is not None:
+                        reflected = match(request_origin)
+                        found = None if reflected is None else ready(reflected)
+                        if len(ready_listed) < _REMEMBERED:
+                            ready_listed[request_origin] = found
+            if found is None:
+                headers[_VARY] = "Origin"
+                return ()
+            template, kept = found
+        if headers:
+            headers.extend(template)
+        else:  # nothing set yet (cors() first, as usual): a copy made in C at its size
+            ctx.response.headers = template.copy()
+        return kept
+
+    def after(ctx: Context[Any], kept: list[tuple[str, str]], error: BaseException | None) -> None:
+        if keep and isinstance(error, Exception):
+            keep_on_error(error, kept)
+
     async def cors_middleware(ctx: Context[Any], next: Next) -> None:
         response = ctx.response
         headers = response.headers
-        request = ctx.request
-        if ready_any and request.method != "OPTIONS":
-            # No header set yet (the usual case: cors() comes first), or none of ours.
-            for name in names if headers else ():
-                if name in headers:
-                    break
-            else:
-                if ready_fixed is not None:
-                    template, kept = ready_fixed
-                else:
-                    assert ready_listed is not None
-                    # One Origin line, exactly a listed origin (a browser never sends two).
-                    origins = request.headers.getall("Origin", ())
-                    found = None
-                    if len(origins) == 1:
-                        request_origin = origins[0]
-                        found = ready_listed.get(request_origin, _UNSEEN)
-                        if found is _UNSEEN:
-                            found = None
-                            if learning and match is not None:
-                                reflected = match(request_origin)
-                                found = None if reflected is None else ready(reflected)
-                                if len(ready_listed) < _REMEMBERED:
-                                    ready_listed[request_origin] = found
-                    if found is None:
-                        headers[_VARY] = "Origin"
-                        if not keep:
-                            return await next()
-                        try:
-                            return await next()
-                        except Exception as err:
-                            keep_on_error(err, ())
-                            raise
-                    template, kept = found
-                headers.extend(template)
-                if not keep:
-                    return await next()
-                try:
-                    return await next()
-                except Exception as err:
-                    keep_on_error(err, kept)
-                    raise
         if "Vary" in headers:
             response.vary("Origin")
         else:
@@ -302,4 +303,4 @@ def cors(
                 headers["Access-Control-Allow-Headers"] = asked
         ctx.status = 204
 
-    return cors_middleware
+    return Hooks(before, after, cors_middleware, name="cors")

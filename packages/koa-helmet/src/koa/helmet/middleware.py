@@ -8,15 +8,15 @@ responses too (koa-helmet loses them there).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any, TypeAlias
 
-from koa.core import Context, Next
+from koa.core import Context, Hooks
 from multidict import CIMultiDict, istr
 
 from . import csp, policies
 
-HelmetMiddleware: TypeAlias = Callable[[Context[Any], Next], Awaitable[None]]
+HelmetMiddleware: TypeAlias = Hooks[Context[Any]]
 """What ``helmet()`` and each individual middleware return: a middleware for ``app.use``."""
 
 Entry: TypeAlias = tuple[str, "str | Callable[[Context[Any]], str]"]
@@ -94,36 +94,38 @@ def headers_middleware(
         values = iter(computed)
         return [(h, v if isinstance(v, str) else next(values)) for h, v in ordered]
 
+    # A hook middleware (koa-core's ``Hooks``): the headers before downstream, and into the
+    # error when downstream raises; no coroutine of its own.
     if len(segments) == 1 and isinstance(segments[0], CIMultiDict):
         template = segments[0]
 
-        async def helmet_middleware(ctx: Context[Any], next: Next) -> None:
-            headers = ctx.response.headers
+        def before(ctx: Context[Any]) -> None:
+            response = ctx.response
+            headers = response.headers
             if headers:
                 for header, value in fixed:
                     headers[header] = value
                 for header in removed:
                     headers.popall(header, None)
             else:
-                headers.extend(template)
-            try:
-                await next()
-            except Exception as err:
-                keep_on_error(err, fixed)
-                raise
+                # Nothing set yet (helmet() first, as usual): a copy of the ready headers,
+                # made in C at its final size, instead of twelve insertions.
+                response.headers = template.copy()
 
-    else:
+        def after(ctx: Context[Any], state: None, error: BaseException | None) -> None:
+            if isinstance(error, Exception):
+                keep_on_error(error, fixed)
 
-        async def helmet_middleware(ctx: Context[Any], next: Next) -> None:
-            computed = set_all(ctx, ctx.response.headers)
-            try:
-                await next()
-            except Exception as err:
-                keep_on_error(err, sent(computed))
-                raise
+        return Hooks(before, after, name=name)
 
-    helmet_middleware.__name__ = helmet_middleware.__qualname__ = name
-    return helmet_middleware
+    def before_computed(ctx: Context[Any]) -> list[str]:
+        return set_all(ctx, ctx.response.headers)
+
+    def after_computed(ctx: Context[Any], computed: list[str], error: BaseException | None) -> None:
+        if isinstance(error, Exception):
+            keep_on_error(error, sent(computed))
+
+    return Hooks(before_computed, after_computed, name=name)
 
 
 def content_security_policy_header(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from koa.core import Context, Koa, Next
+from koa.core import Context, HookMiddleware, Koa
 from koa.core.cookies import SameSite
 
 from .context import ContextSession
@@ -125,7 +125,7 @@ def install(context_class: type[Any]) -> None:
     context_class.session_options = property(_get_options, doc="The session's options.")
 
 
-class SessionMiddleware:
+class SessionMiddleware(HookMiddleware[Context[Any]]):
     """What ``session()`` returns: a middleware for ``app.use``."""
 
     __slots__ = (
@@ -160,20 +160,29 @@ class SessionMiddleware:
         self._context_class = context_class
         self._fast = None
 
-    async def __call__(self, ctx: Context[Any], next: Next) -> None:
-        # The path of every request, touched or not: kept to a few dict operations.
-        if type(ctx) is self._fast and ctx._session_marked is None:  # type: ignore[attr-defined]
-            try:
-                await next()
-            finally:
-                # ctx.session stays readable upstream; it was committed here.
-                state: ContextSession | None = ctx._session_state  # type: ignore[attr-defined]
-                if state is not None and self.options.auto_commit:
-                    await state.commit()
-            return
-        await self._first(ctx, next)
+    # A hook middleware (koa-core's ``HookMiddleware``): at the head of the app's chain, or
+    # beside other hook middleware, it costs a request two calls and no coroutine.
 
-    async def _first(self, ctx: Context[Any], next: Next) -> None:
+    def before(self, ctx: Context[Any]) -> tuple[Any, Any] | None:
+        """Nothing on the usual path; returns what a marked request restores afterwards."""
+        if type(ctx) is self._fast and ctx._session_marked is None:  # type: ignore[attr-defined]
+            return None
+        return self._first(ctx)
+
+    def after(
+        self, ctx: Context[Any], state: tuple[Any, Any] | None, error: BaseException | None
+    ) -> Awaitable[None] | None:
+        """Commit the session, if this request used it, whether downstream raised or not
+        (koa-session commits in ``finally``); ``ctx.session`` stays readable upstream."""
+        target: Any = ctx
+        session_state: ContextSession | None = target._session_state
+        if state is not None:
+            target._session_marked, target._session_state = state
+        if session_state is not None and self.options.auto_commit:
+            return session_state.commit()
+        return None
+
+    def _first(self, ctx: Context[Any]) -> tuple[Any, Any] | None:
         """The checks the short path skips: app.keys, and whose context class this is."""
         if self._needs_keys:  # until the first request that finds app.keys set
             if ctx.app.keys is None:
@@ -187,30 +196,16 @@ class SessionMiddleware:
         if type(ctx) is not self._context_class:  # a mounted app's ctx is its parent's
             self._claim(type(ctx))
         if not self._owns_context or ctx._session_marked is not None:  # type: ignore[attr-defined]
-            await self._marked(ctx, next)
-            return
+            # This request marked as this middleware's (a mounted app's, or a second
+            # session() on one request): inside it, its own session; outside, the one
+            # before is back (``after`` restores it).
+            target: Any = ctx
+            outer = target._session_marked, target._session_state
+            target._session_marked = self
+            target._session_state = None
+            return outer
         self._fast = self._context_class
-        try:
-            await next()
-        finally:
-            state: ContextSession | None = ctx._session_state  # type: ignore[attr-defined]
-            if state is not None and self.options.auto_commit:
-                await state.commit()
-
-    async def _marked(self, ctx: Context[Any], next: Next) -> None:
-        """This request marked as this middleware's (a mounted app's, or a second session()
-        on one request): inside it, its own session; outside, the one before is back."""
-        target: Any = ctx
-        outer = target._session_marked, target._session_state
-        target._session_marked = self
-        target._session_state = None
-        try:
-            await next()
-        finally:
-            state: ContextSession | None = target._session_state
-            target._session_marked, target._session_state = outer
-            if state is not None and self.options.auto_commit:
-                await state.commit()
+        return None
 
     def cipher(self, ctx: Context[Any]) -> CookieCipher:
         """The AES-GCM cipher for the app's current keys (rebuilt when ``app.keys`` changes)."""

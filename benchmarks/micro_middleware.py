@@ -8,10 +8,11 @@ aiohttp's ``prepare`` and ``write_eof``; no sockets, no event loop), in CPU time
 thread. Every repeat runs one short batch of each case in a shuffled order; a case's "extra"
 is the median, over the repeats, of its batch minus its reference's batch in the same repeat
 (hello world with the same request headers), which a shared machine disturbs much less than
-a difference of two minimums. Two kinds of yardstick run beside the packages: one
-pass-through middleware (what any layer of the onion costs) and "floors", hand-written
-middleware that put the same headers in the response with one ``extend`` of a ready
-``CIMultiDict`` (what sending those bytes costs, whoever sets them).
+a difference of two minimums. Yardsticks run beside the packages: one pass-through
+middleware (what a coroutine layer of the onion costs), one ``Hooks`` doing nothing (what a
+koa-core hook middleware costs: the four packages are hook middleware, see koa-core's
+``HookMiddleware``) and "floors", hook middleware that put the same headers in the response
+by copying a ready ``CIMultiDict`` (what sending those bytes costs, whoever sets them).
 
 All the apps share one context class (``--own-classes``: each app its own, as ``Koa()``
 makes it). A server runs one app, so the code every request goes through (``Koa.handle``,
@@ -41,7 +42,7 @@ from typing import Any
 
 from aiohttp.test_utils import make_mocked_request
 from koa.compress import compress
-from koa.core import Context, Koa, Next
+from koa.core import Context, Hooks, Koa, Next
 from koa.cors import cors
 from koa.helmet import helmet
 from koa.session import session
@@ -60,15 +61,22 @@ async def pass_through(ctx: Context, next: Next) -> None:
     await next()
 
 
-def floor(headers: list[tuple[str, str]]) -> Callable[[Context, Next], Any]:
-    """A middleware that adds ``headers`` as cheaply as Python can (the floor)."""
+def do_nothing(ctx: Context) -> None:
+    return None
+
+
+def floor(headers: list[tuple[str, str]]) -> Hooks[Context]:
+    """A hook middleware that adds ``headers`` as cheaply as Python can (the floor)."""
     ready = CIMultiDict(headers)
 
-    async def set_headers(ctx: Context, next: Next) -> None:
-        ctx.response.headers.extend(ready)
-        await next()
+    def set_headers(ctx: Context) -> None:
+        response = ctx.response
+        if response.headers:
+            response.headers.extend(ready)
+        else:
+            response.headers = ready.copy()
 
-    return set_headers
+    return Hooks(set_headers, name="floor")
 
 
 def requests_with(headers: dict[str, str]) -> Requests:
@@ -104,6 +112,7 @@ CASES: dict[str, tuple[str, str | None, float | None]] = {
     "hello_origin": ("hello world, request with an Origin", None, None),
     "hello_browser": ("hello world, request with a browser's Accept-Encoding", None, None),
     "layer": ("+ one pass-through middleware (yardstick)", "hello", None),
+    "hook": ("+ one hook middleware doing nothing (yardstick)", "hello", None),
     "session": ("+ session(), ctx.session never touched", "hello", 1.0),
     "cors": ("+ cors(), request with an Origin", "hello_origin", 2.0),
     "cors_no_origin": ("+ cors(), request without Origin", "hello", 2.0),
@@ -143,6 +152,7 @@ def main() -> None:
         "hello_origin": (app(), cross),
         "hello_browser": (app(), browser),
         "layer": (app(pass_through), plain),
+        "hook": (app(Hooks(do_nothing)), plain),
         "session": (app(session, keys=["benchmark key"]), plain),
         "cors": (app(cors()), cross),
         "cors_no_origin": (app(cors()), plain),

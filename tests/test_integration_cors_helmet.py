@@ -7,6 +7,9 @@ koa-helmet loses (the rest is as koa-mount 4 sends it).
 
 from __future__ import annotations
 
+import gzip
+import json
+
 import pytest
 from koa.core import Context, Koa, Next
 from koa.core.testing import TestClient
@@ -262,3 +265,58 @@ async def test_errors_in_the_mount_keep_both_packages_headers(path: str, status:
             "Content-Length",
         ]
         assert res.headers["Access-Control-Allow-Origin"] == OK
+
+
+@pytest.mark.parametrize("order", ["hooks first", "after a coroutine"])
+async def test_the_four_hook_middleware_together_in_one_app(order: str) -> None:
+    # helmet(), cors(), session() and compress() are hook middleware: first in the app they
+    # run in its own coroutine, behind a coroutine middleware in one they share. Either way
+    # each does what it does alone, and a middleware that took the response's headers
+    # before them sees its changes sent (they never replace the mapping).
+    from koa.compress import compress
+    from koa.session import session
+
+    app = Koa(keys=["test key"])
+    app.silent = True  # the 500 below is expected
+    events: list[str] = []
+
+    async def outer(ctx: Context, next: Next) -> None:
+        headers = ctx.response.headers
+        events.append("outer in")
+        await next()
+        headers["X-Outer"] = "kept"
+        events.append("outer out")
+
+    if order == "after a coroutine":
+        app.use(outer)
+    app.use(helmet()).use(cors(origin=[OK])).use(session(app)).use(compress(threshold=0))
+    if order == "hooks first":
+        app.use(outer)
+
+    @app.use
+    async def count(ctx: Context, next: Next) -> None:
+        if ctx.path == "/boom":
+            raise RuntimeError("hidden")
+        ctx.session["n"] = ctx.session.get("n", 0) + 1
+        ctx.body = {"n": ctx.session["n"], "pad": "x" * 100}
+
+    async with TestClient(app) as client:
+        first = await client.get("/", headers={"Origin": OK, "Accept-Encoding": "gzip"})
+        assert first.status == 200
+        assert first.headers["Content-Encoding"] == "gzip"
+        assert first.headers["Vary"] == "Origin, Accept-Encoding"
+        assert first.headers["Access-Control-Allow-Origin"] == OK
+        assert first.headers["X-Frame-Options"] == "SAMEORIGIN"
+        assert first.headers["X-Outer"] == "kept"
+        assert json.loads(gzip.decompress(await first.read()))["n"] == 1
+        cookie = "; ".join(
+            line.split(";")[0] for line in first.headers.getall("Set-Cookie")
+        )  # koa.sess and its signature
+        second = await client.get("/", headers={"Accept-Encoding": "identity", "Cookie": cookie})
+        assert (await second.json())["n"] == 2  # the session cookie came back
+        assert "Access-Control-Allow-Origin" not in second.headers
+        failed = await client.get("/boom", headers={"Origin": OK})
+        assert (failed.status, await failed.text()) == (500, "Internal Server Error")
+        assert failed.headers["Access-Control-Allow-Origin"] == OK
+        assert failed.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert events == ["outer in", "outer out", "outer in", "outer out", "outer in"]

@@ -213,10 +213,7 @@ def cors(
                 headers[_VARY] = "Origin"
                 return ()
             template, kept = found
-        if headers:
-            headers.extend(template)
-        else:  # nothing set yet (cors() first, as usual): a copy made in C at its size
-            ctx.response.headers = template.copy()
+        headers.extend(template)
         return kept
 
     def after(ctx: Context[Any], kept: list[tuple[str, str]], error: BaseException | None) -> None:

@@ -228,3 +228,17 @@ async def test_a_downstream_handed_to_a_task_is_not_a_missing_await() -> None:
     await compose([background, slow])(box)
     await asyncio.wait_for(done.wait(), 5)
     assert box.trail == ["slow>", "<slow"]
+
+
+async def test_each_chain_has_code_of_its_own() -> None:
+    # CPython specialises calls per code object: a chain sharing its code with every other
+    # chain of the process would see all their middleware at its call sites.
+    async def a(ctx: Box, next: Next) -> None:
+        await next()
+
+    first, second = compose([a]), compose([a])
+    assert first.__code__ is not second.__code__  # type: ignore[attr-defined]
+    assert first.__code__.co_code == second.__code__.co_code  # type: ignore[attr-defined]
+    box = Box()
+    await first(box)
+    await second(box)

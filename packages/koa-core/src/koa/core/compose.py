@@ -197,6 +197,23 @@ async def _through(hooks: Sequence[HookMiddleware[Any]], ctx: Any, downstream: N
         raise error
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _own_code(fn: _F) -> _F:
+    """``fn`` (a function made inside ``compose``) with a code object of its own.
+
+    CPython specialises a call or an attribute read for what it saw there, per code object.
+    Shared by every chain and layer, the call sites in ``dispatch`` and ``composed`` see every
+    middleware of the process and fall back to the generic path; a copy per chain and layer
+    keeps each one seeing one middleware (measured: a hook middleware at the head of a chain
+    cost +0.3-0.5 µs with the code shared by eight chains, +0.05-0.12 with its own). About
+    500 bytes a layer.
+    """
+    fn.__code__ = fn.__code__.replace()
+    return fn
+
+
 def _describe(fn: object) -> str:
     if isinstance(fn, Hooks):
         return fn.name
@@ -295,9 +312,9 @@ def compose(middleware: Sequence[Middleware[C]]) -> ComposedMiddleware[C]:
             run.last_index = index
             return result  # type: ignore[no-any-return]
 
-        return dispatch
+        return _own_code(dispatch)
 
-    first: Callable[[_Run], Awaitable[None]] = outer_next
+    first: Callable[[_Run], Awaitable[None]] = _own_code(outer_next)
     for index in range(size - 1, -1, -1):
         first = dispatcher(index, first)
 
@@ -330,7 +347,7 @@ def compose(middleware: Sequence[Middleware[C]]) -> ComposedMiddleware[C]:
             if getattr(run.last, "cr_frame", None) is not None:
                 check(run)
 
-        return composed
+        return _own_code(composed)
 
     if len(lead) == 1:
         hook = lead[0]
@@ -360,7 +377,7 @@ def compose(middleware: Sequence[Middleware[C]]) -> ComposedMiddleware[C]:
             if getattr(run.last, "cr_frame", None) is not None:
                 check(run)
 
-        return composed_hook
+        return _own_code(composed_hook)
 
     hooks = tuple(lead)
 
@@ -374,4 +391,4 @@ def compose(middleware: Sequence[Middleware[C]]) -> ComposedMiddleware[C]:
         if getattr(run.last, "cr_frame", None) is not None:
             check(run)
 
-    return composed_hooks
+    return _own_code(composed_hooks)

@@ -59,3 +59,40 @@ async def test_requests_leave_no_cycles(saved_garbage: list[object]) -> None:
         gc.collect()
     leaked = [o for o in saved_garbage if isinstance(o, (Context, Request, Response))]
     assert leaked == []
+
+
+@pytest.mark.parametrize("position", ["head", "fused behind a coroutine"])
+async def test_hook_middleware_leave_no_cycles(saved_garbage: list[object], position: str) -> None:
+    # Hook middleware run inside compose's coroutines, errors included (a 500 and a 404).
+    from koa.core import Hooks
+
+    def before(ctx: Context) -> None:
+        ctx.set("X-Before", "1")
+
+    def after(ctx: Context, state: None, error: BaseException | None) -> None:
+        if isinstance(error, Exception):
+            error.headers = {"X-Before": "1"}  # type: ignore[attr-defined]
+
+    async def outer(ctx: Context, next: Next) -> None:
+        await next()
+
+    async def handler(ctx: Context, next: Next) -> None:
+        if ctx.path == "/boom":
+            raise RuntimeError("boom")
+        if ctx.path == "/missing":
+            ctx.throw(404)
+        ctx.body = "hello"
+
+    app = Koa()
+    app.silent = True
+    if position != "head":
+        app.use(outer)
+    app.use(Hooks(before, after)).use(Hooks(before, after)).use(handler)
+    async with TestClient(app) as client:
+        for _ in range(3):
+            for path, status in (("/", 200), ("/boom", 500), ("/missing", 404)):
+                res = await client.get(path)
+                assert (res.status, res.headers["X-Before"]) == (status, "1")
+        gc.collect()
+    leaked = [o for o in saved_garbage if isinstance(o, (Context, Request, Response))]
+    assert leaked == []

@@ -194,7 +194,10 @@ async def _through(hooks: Sequence[HookMiddleware[Any]], ctx: Any, downstream: N
                 err.__context__ = error
             error = err
     if error is not None:
-        raise error
+        try:
+            raise error
+        finally:
+            error = None  # no frame -> traceback -> frame cycle left for the collector
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])

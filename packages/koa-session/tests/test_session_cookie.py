@@ -255,3 +255,35 @@ async def test_a_session_inside_a_mounted_app() -> None:
     async with TestClient(outer) as client:
         first = await client.get("/")
         assert await (await client.get("/", headers=jar(first))).text() == "2"
+
+
+async def test_a_second_session_inside_gives_the_outer_one_back() -> None:
+    # The mounted chain's session() marks the request as its own inside, and restores the
+    # outer session on the way out (session() is a hook middleware: this runs the marked
+    # path through compose's hook runs).
+    from koa.core import compose
+
+    inner = Koa(keys=["secret"])
+    inner.use(session(inner, key="inner.sess"))
+
+    @inner.use
+    async def inner_count(ctx: Context, next: Next) -> None:
+        ctx.session["inner"] = ctx.session.get("inner", 0) + 1
+
+    outer = Koa(keys=["secret"])
+    outer.use(session(outer, key="outer.sess"))
+
+    @outer.use
+    async def outer_count(ctx: Context, next: Next) -> None:
+        ctx.session["outer"] = ctx.session.get("outer", 0) + 1
+        await next()
+        ctx.body = {"outer": dict(ctx.session)}  # the outer session again
+
+    outer.use(compose(inner.middleware))
+    async with TestClient(outer) as client:
+        first = await client.get("/")
+        assert await first.json() == {"outer": {"outer": 1}}
+        names = sorted(line.split("=")[0] for line in first.headers.getall("Set-Cookie"))
+        assert names == ["inner.sess", "inner.sess.sig", "outer.sess", "outer.sess.sig"]
+        second = await client.get("/", headers=jar(first))
+        assert await second.json() == {"outer": {"outer": 2}}

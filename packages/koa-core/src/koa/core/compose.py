@@ -7,7 +7,7 @@ at compose time, bound to the request's small state object: per layer and reques
 method and the middleware's own coroutine.
 
 A ``HookMiddleware`` (work before its downstream, work after) needs no coroutine of its own:
-consecutive ones share one, and those at the head of the chain run in the composed
+consecutive ones share one, and a single one at the head of the chain runs in the composed
 function's, so a request pays for their hooks, not for a layer each.
 """
 
@@ -72,8 +72,8 @@ class HookMiddleware(Generic[C]):
     (``after`` is then not called).
 
     An instance is an ordinary ``(ctx, next)`` middleware too (``__call__``). What the
-    split buys: ``compose`` runs consecutive hook middleware in one coroutine, and those at
-    the head of the chain in its own, so a hook middleware costs a request its two calls,
+    split buys: ``compose`` runs consecutive hook middleware in one coroutine, and a single
+    one at the head of the chain in its own, so a hook middleware costs a request its two calls,
     not a coroutine (about a microsecond per layer on CPython, more than most middleware's
     own work). The order of everything that happens is the same as with ``__call__``.
     """
@@ -248,29 +248,27 @@ def compose(middleware: Sequence[Middleware[C]]) -> ComposedMiddleware[C]:
     for fn in middleware:
         if not callable(fn):
             raise TypeError(f"Middleware must be composed of functions, not {fn!r}")
-    # Hook middleware at the head run in ``composed`` itself; later runs of consecutive
-    # ones are fused into one layer (``_through``). ``owners``: what each layer of ``chain``
-    # was given as, to name it in errors.
-    lead: list[HookMiddleware[Any]] = []
+    # Each run of consecutive hook middleware is one layer (one of them, or ``_through``
+    # for several); a single one at the head runs in ``composed`` itself. ``owners``: what
+    # each layer was given as (a run: its innermost hook), to name it in errors.
     layers: list[Callable[..., Any]] = []
     owners: list[object] = []
-    run_of: list[HookMiddleware[Any]] = []
-    for fn in middleware:
-        if isinstance(fn, HookMiddleware):
-            if layers:
-                run_of.append(fn)
-            else:
-                lead.append(fn)
+    hooks: list[HookMiddleware[Any]] = []
+    item: Middleware[C] | None
+    for item in (*middleware, None):  # None: the end, where the last run is closed
+        if isinstance(item, HookMiddleware):
+            hooks.append(item)
             continue
-        if run_of:
-            layers.append(run_of[0] if len(run_of) == 1 else partial(_through, tuple(run_of)))
-            owners.append(run_of[-1])
-            run_of = []
-        layers.append(fn)
-        owners.append(fn)
-    if run_of:
-        layers.append(run_of[0] if len(run_of) == 1 else partial(_through, tuple(run_of)))
-        owners.append(run_of[-1])
+        if hooks:
+            layers.append(hooks[0] if len(hooks) == 1 else partial(_through, tuple(hooks)))
+            owners.append(hooks[-1])
+            hooks = []
+        if item is not None:
+            layers.append(item)
+            owners.append(item)
+    head = layers[0] if layers and isinstance(layers[0], HookMiddleware) else None
+    if head is not None:
+        del layers[0], owners[0]
     chain: tuple[Callable[..., Any], ...] = tuple(layers)
     size = len(chain)
 
@@ -332,13 +330,13 @@ def compose(middleware: Sequence[Middleware[C]]) -> ComposedMiddleware[C]:
             if index:
                 owner = _describe(owners[index - 1])
             else:
-                owner = _describe(lead[-1]) if lead else "the caller"
+                owner = "the caller" if head is None else _describe(head)
             raise RuntimeError(
                 f"middleware {owner} returned before its downstream ran: "
                 "a next() call is missing an await"
             )
 
-    if not lead:
+    if head is None:
 
         async def composed(ctx: C, next: Next | None = None, /) -> None:
             run = _Run()
@@ -352,46 +350,31 @@ def compose(middleware: Sequence[Middleware[C]]) -> ComposedMiddleware[C]:
 
         return _own_code(composed)
 
-    if len(lead) == 1:
-        hook = lead[0]
-        before = hook.before
-        after = hook.after
+    hook = head
+    before = hook.before
+    after = hook.after
 
-        async def composed_hook(ctx: C, next: Next | None = None, /) -> None:
-            run = _Run()
-            run.ctx = ctx
-            run.tail = next
-            run.high = -1
-            run.last = None
-            state = before(ctx)
-            if state is _AROUND:
-                await hook.around(ctx, MethodType(first, run))
-            else:
-                try:
-                    await first(run)
-                except BaseException as err:
-                    done = after(ctx, state, err)
-                    if done is not None:
-                        await done
-                    raise
-                done = after(ctx, state, None)
-                if done is not None:
-                    await done
-            if getattr(run.last, "cr_frame", None) is not None:
-                check(run)
-
-        return _own_code(composed_hook)
-
-    hooks = tuple(lead)
-
-    async def composed_hooks(ctx: C, next: Next | None = None, /) -> None:
+    async def composed_hook(ctx: C, next: Next | None = None, /) -> None:
         run = _Run()
         run.ctx = ctx
         run.tail = next
         run.high = -1
         run.last = None
-        await _through(hooks, ctx, MethodType(first, run))
+        state = before(ctx)
+        if state is _AROUND:
+            await hook.around(ctx, MethodType(first, run))
+        else:
+            try:
+                await first(run)
+            except BaseException as err:
+                done = after(ctx, state, err)
+                if done is not None:
+                    await done
+                raise
+            done = after(ctx, state, None)
+            if done is not None:
+                await done
         if getattr(run.last, "cr_frame", None) is not None:
             check(run)
 
-    return _own_code(composed_hooks)
+    return _own_code(composed_hook)

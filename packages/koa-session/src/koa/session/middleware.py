@@ -160,8 +160,9 @@ class SessionMiddleware(HookMiddleware[Context[Any]]):
         self._context_class = context_class
         self._fast = None
 
-    # A hook middleware (koa-core's ``HookMiddleware``): at the head of the app's chain, or
-    # beside other hook middleware, it costs a request two calls and no coroutine.
+    # A hook middleware (koa-core's ``HookMiddleware``): alone at the head of the app's
+    # chain it costs a request two calls and no coroutine; beside other hook middleware,
+    # one coroutine for them all.
 
     def before(self, ctx: Context[Any]) -> tuple[Any, Any] | None:
         """Nothing on the usual path; returns what a marked request restores afterwards."""

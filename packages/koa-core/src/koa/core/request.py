@@ -67,22 +67,22 @@ class Request:
 
     __slots__ = (
         "_ip",
-        "_method",
         "_parsed",
         "_parsed_url",
         "_query",
         "_query_source",
-        "_url",
         "app",
         "body",
         "conn",
         "ctx",
         "file",
         "files",
+        "method",
         "original_url",
         "raw_body",
         "req",
         "response",
+        "url",
     )
 
     def __init__(self, app: Koa[Any], conn: Connection, ctx: Context[Any]) -> None:
@@ -92,14 +92,17 @@ class Request:
         self.req = conn.native
         self.ctx = ctx
         self.response: Response = ctx.response
-        self._url: str = conn.target
-        self.original_url: str = self._url
+        #: The request target (path and query), settable for rewriting. A plain attribute,
+        #: as ``method``: read by most middleware on every request.
+        self.url: str = conn.target
+        self.original_url: str = self.url
         self._parsed_url: str | None = None
         self._parsed: tuple[str, str, str, str] = ("", "", "", "")
         self._query: MultiDictProxy[str] | None = None
         self._query_source: str | None = None
         self._ip: str | None = None
-        self._method: str = conn.method
+        #: The request method; settable (for method-override middleware).
+        self.method: str = conn.method
         #: The parsed body, set by a body parser (koa-bodyparser); ``None`` until one runs.
         self.body: Any = None
         #: The raw (decoded) body text, set by a body parser; ``None`` until one runs.
@@ -167,26 +170,8 @@ class Request:
 
     # -- method and url --------------------------------------------------------------------
 
-    @property
-    def method(self) -> str:
-        """The request method; settable (for method-override middleware)."""
-        return self._method
-
-    @method.setter
-    def method(self, value: str) -> None:
-        self._method = value
-
-    @property
-    def url(self) -> str:
-        """The request target (path and query), settable for rewriting."""
-        return self._url
-
-    @url.setter
-    def url(self, value: str) -> None:
-        self._url = value
-
     def _target(self) -> tuple[str, str, str, str]:
-        url = self._url
+        url = self.url
         if self._parsed_url is not url:
             self._parsed = split_target(url, url is self.original_url)
             self._parsed_url = url
@@ -195,7 +180,7 @@ class Request:
     @property
     def path(self) -> str:
         """The path, still percent-encoded (``/a%20b``); settable (the query is kept)."""
-        if self._parsed_url is not self._url:
+        if self._parsed_url is not self.url:
             self._target()
         return self._parsed[1]
 
@@ -207,20 +192,20 @@ class Request:
         # Node's url.format escapes these so that they stay part of the path.
         value = value.replace("?", "%3F").replace("#", "%23")
         # An empty query stays (``/a?`` -> ``/x?``), as Node's url.format keeps it.
-        search = "?" + query if query or "?" in self._url.partition("#")[0] else ""
-        self._url = f"{origin}{value}{search}{fragment}"
+        search = "?" + query if query or "?" in self.url.partition("#")[0] else ""
+        self.url = f"{origin}{value}{search}{fragment}"
 
     @property
     def querystring(self) -> str:
         """The query string without ``?``; settable."""
-        if self._parsed_url is not self._url:
+        if self._parsed_url is not self.url:
             self._target()
         return self._parsed[2]
 
     @querystring.setter
     def querystring(self, value: str) -> None:
         origin, path, query, fragment = self._target()
-        if query or "?" in self._url.partition("#")[0]:
+        if query or "?" in self.url.partition("#")[0]:
             if value == query or value == f"?{query}":
                 return
         elif not value:
@@ -228,7 +213,7 @@ class Request:
         # Node's url.format: a leading "?" is kept ("?" alone gives "/p?"), "#" is escaped.
         value = value.replace("#", "%23")
         search = value if value[:1] == "?" else f"?{value}" if value else ""
-        self._url = f"{origin}{path}{search}{fragment}"
+        self.url = f"{origin}{path}{search}{fragment}"
 
     @property
     def search(self) -> str:
@@ -248,7 +233,7 @@ class Request:
         Escapes that are not UTF-8 raise a 400 ``HttpError``. Setting it takes a mapping of
         values or lists of values and rewrites the URL (``{"a": [1, 2]}`` is ``a=1&a=2``).
         """
-        if self._parsed_url is not self._url:
+        if self._parsed_url is not self.url:
             self._target()
         qs = self._parsed[2]
         query = self._query

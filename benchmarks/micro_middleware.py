@@ -48,7 +48,7 @@ from koa.cors import cors
 from koa.helmet import helmet
 from koa.session import session
 from micro_core import Requests, _drive, serve_once
-from multidict import CIMultiDict
+from multidict import CIMultiDict, istr
 
 ORIGIN = "https://app.example.com"
 BROWSER = "gzip, deflate, br, zstd"
@@ -68,7 +68,9 @@ def do_nothing(ctx: Context) -> None:
 
 def floor(headers: list[tuple[str, str]]) -> Hooks[Context]:
     """A hook middleware that adds ``headers`` as cheaply as Python can (the floor)."""
-    ready = CIMultiDict(headers)
+    # Names as ``istr``, as the packages store them (a plain ``str`` key is turned into one
+    # on every response).
+    ready = CIMultiDict([(istr(name), value) for name, value in headers])
 
     def set_headers(ctx: Context) -> None:
         ctx.response.headers.extend(ready)

@@ -127,6 +127,100 @@ async def test_after_sees_the_error_and_one_it_raises_replaces_it() -> None:
     assert error == "KeyError: 'after h3'"
 
 
+class ErrorRecorder(HookMiddleware[Box]):
+    """Overrides ``on_error`` only: records on the way out of a downstream that raised."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def before(self, ctx: Box) -> str:
+        ctx.trail.append(f"{self.name}>")
+        return f"state of {self.name}"
+
+    def on_error(self, ctx: Box, state: Any, error: BaseException) -> None:
+        assert state == f"state of {self.name}"
+        ctx.trail.append(f"<{self.name} ({error})")
+        if ctx.fail == f"after:{self.name}":
+            raise KeyError(f"after {self.name}")
+
+
+def error_hooks(name: str) -> Hooks[Box]:
+    """``Hooks(before, on_error=...)``, recording as ``ErrorRecorder`` does."""
+
+    def before(ctx: Box) -> None:
+        ctx.trail.append(f"{name}>")
+
+    def on_error(ctx: Box, state: None, error: BaseException) -> Awaitable[None]:
+        async def later() -> None:
+            await asyncio.sleep(0)
+            ctx.trail.append(f"<{name} ({error})")
+
+        return later()
+
+    return Hooks(before, on_error=on_error, name=name)
+
+
+def build_with_on_error(names: tuple[str, ...], *, fused: bool) -> list[Any]:
+    chain: list[Any] = []
+    for name in names:
+        if name.startswith("c"):
+            chain.append(layer(name))
+            continue
+        hook: HookMiddleware[Box] = (
+            ErrorRecorder(name)
+            if name == "e1"
+            else error_hooks(name)
+            if name == "e2"
+            else Recorder(name)
+        )
+        chain.append(hook if fused else as_coroutine(hook))
+    return [*chain, inner]
+
+
+@pytest.mark.parametrize("fail", ["", "inner", "after:e1", "after:h1"])
+async def test_on_error_runs_only_after_a_downstream_that_raised(fail: str) -> None:
+    checked = 0
+    for size in range(1, 5):
+        for names in itertools.permutations(["e1", "e2", "h1", "c1"], size):
+            fused = await outcome(build_with_on_error(names, fused=True), fail)
+            plain = await outcome(build_with_on_error(names, fused=False), fail)
+            assert fused == plain, names
+            checked += 1
+    assert checked == 64
+    trail, error = await outcome(build_with_on_error(("e1", "e2", "h1"), fused=True), fail)
+    if fail in ("", "after:e1"):  # nothing raised: on_error never runs
+        assert trail == ["e1>", "e2>", "h1>", "inner", "<h1"]
+        assert error == "ok"
+    elif fail == "inner":
+        assert trail == [
+            "e1>", "e2>", "h1>", "inner", "<h1 (inner failed)",
+            "<e2 (inner failed)", "<e1 (inner failed)",
+        ]  # fmt: skip
+        assert error == "RuntimeError: inner failed"
+    else:  # h1's after raised: the hooks outside it see that error
+        assert trail == [
+            "e1>",
+            "e2>",
+            "h1>",
+            "inner",
+            "<h1",
+            "<e2 ('after h1')",
+            "<e1 ('after h1')",
+        ]
+        assert error == "KeyError: 'after h1'"
+
+
+def test_hooks_take_after_or_on_error() -> None:
+    def noop(ctx: Any, state: Any, error: Any) -> None:
+        return None
+
+    with pytest.raises(TypeError, match="after or on_error, not both"):
+        Hooks(after=noop, on_error=noop)
+    with pytest.raises(TypeError, match="must be a function"):
+        Hooks(on_error="not a function")  # type: ignore[arg-type]
+    assert repr(Hooks(on_error=noop)) == "<Hooks test_hooks_take_after_or_on_error.<locals>.noop>"
+
+
 class Answering(HookMiddleware[Box]):
     """Hands OPTIONS-like requests (``ctx.fail == "answer"``) to ``around``."""
 

@@ -71,6 +71,11 @@ class HookMiddleware(Generic[C]):
     and ``around(ctx, next)``, an ordinary middleware, handles that request instead
     (``after`` is then not called).
 
+    A middleware with nothing to do after a downstream that returned, only after one that
+    raised (put its headers on the error response, log), overrides ``on_error(ctx, state,
+    error)`` instead of ``after``: ``compose`` then calls nothing on the way out of a
+    request that went well. On an error, ``on_error`` is what runs (by default, ``after``).
+
     An instance is an ordinary ``(ctx, next)`` middleware too (``__call__``). What the
     split buys: ``compose`` runs consecutive hook middleware in one coroutine, and a single
     one at the head of the chain in its own, so a hook middleware costs a request its two calls,
@@ -90,6 +95,10 @@ class HookMiddleware(Generic[C]):
         """The work after downstream (``error``: what downstream raised, else ``None``)."""
         return None
 
+    def on_error(self, ctx: C, state: Any, error: BaseException) -> Awaitable[None] | None:
+        """The work after a downstream that raised ``error`` (by default, ``after``'s)."""
+        return self.after(ctx, state, error)
+
     async def around(self, ctx: C, next: Next) -> None:
         """The whole middleware, for the requests ``before`` hands over with ``AROUND``."""
         raise NotImplementedError(f"{type(self).__qualname__}.before returned AROUND")
@@ -102,7 +111,7 @@ class HookMiddleware(Generic[C]):
         try:
             await next()
         except BaseException as err:
-            done = self.after(ctx, state, err)
+            done = self.on_error(ctx, state, err)
             if done is not None:
                 await done
             raise
@@ -114,9 +123,19 @@ class HookMiddleware(Generic[C]):
 _AROUND: Final[Any] = HookMiddleware.AROUND
 
 
+def _after_success(hook: HookMiddleware[Any]) -> Any:
+    """What ``compose`` calls after a downstream that returned: ``hook.after``, or ``None``
+    when that does nothing (neither given to ``Hooks`` nor overridden)."""
+    after = hook.after
+    if after is _nothing_after or getattr(after, "__func__", None) is HookMiddleware.after:
+        return None
+    return after
+
+
 class Hooks(HookMiddleware[C]):
-    """A ``HookMiddleware`` made of functions: ``Hooks(before, after, around=None,
-    name=None)``, each with the signature of the method it stands for.
+    """A ``HookMiddleware`` made of functions: ``Hooks(before, after, around=None, *,
+    on_error=None, name=None)``, each with the signature of the method it stands for
+    (``on_error`` or ``after``, not both).
 
     ::
 
@@ -130,7 +149,7 @@ class Hooks(HookMiddleware[C]):
         app.use(Hooks(before, after, name="frame_options"))
     """
 
-    __slots__ = ("after", "around", "before", "name")
+    __slots__ = ("after", "around", "before", "name", "on_error")
 
     def __init__(
         self,
@@ -138,15 +157,20 @@ class Hooks(HookMiddleware[C]):
         after: Callable[[C, Any, BaseException | None], Awaitable[None] | None] | None = None,
         around: Callable[[C, Next], Awaitable[None]] | None = None,
         *,
+        on_error: Callable[[C, Any, BaseException], Awaitable[None] | None] | None = None,
         name: str | None = None,
     ) -> None:
-        for label, fn in (("before", before), ("after", after), ("around", around)):
+        hooks = (("before", before), ("after", after), ("around", around), ("on_error", on_error))
+        for label, fn in hooks:
             if fn is not None and not callable(fn):
                 raise TypeError(f"Hooks({label}=...) must be a function, not {fn!r}")
+        if after is not None and on_error is not None:
+            raise TypeError("Hooks() takes after or on_error, not both")
         self.before = before or _nothing  # type: ignore[method-assign,assignment]
         self.after = after or _nothing_after  # type: ignore[method-assign,assignment]
+        self.on_error = on_error or self.after  # type: ignore[method-assign,assignment]
         self.around = around or _no_around  # type: ignore[method-assign,assignment]
-        self.name = name or _describe(before or after or around)
+        self.name = name or _describe(before or after or around or on_error)
 
     def __repr__(self) -> str:
         return f"<Hooks {self.name}>"
@@ -186,7 +210,9 @@ async def _through(hooks: Sequence[HookMiddleware[Any]], ctx: Any, downstream: N
     while entered:
         hook, state = entered.pop()
         try:
-            done = hook.after(ctx, state, error)
+            done = (
+                hook.after(ctx, state, None) if error is None else hook.on_error(ctx, state, error)
+            )
             if done is not None:
                 await done
         except BaseException as err:
@@ -352,7 +378,8 @@ def compose(middleware: Sequence[Middleware[C]]) -> ComposedMiddleware[C]:
 
     hook = head
     before = hook.before
-    after = hook.after
+    after = _after_success(hook)  # None: nothing to do on the way out of a request that went well
+    on_error = hook.on_error
 
     async def composed_hook(ctx: C, next: Next | None = None, /) -> None:
         run = _Run()
@@ -367,13 +394,14 @@ def compose(middleware: Sequence[Middleware[C]]) -> ComposedMiddleware[C]:
             try:
                 await first(run)
             except BaseException as err:
-                done = after(ctx, state, err)
+                done = on_error(ctx, state, err)
                 if done is not None:
                     await done
                 raise
-            done = after(ctx, state, None)
-            if done is not None:
-                await done
+            if after is not None:
+                done = after(ctx, state, None)
+                if done is not None:
+                    await done
         if getattr(run.last, "cr_frame", None) is not None:
             check(run)
 

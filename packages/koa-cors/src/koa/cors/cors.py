@@ -216,8 +216,8 @@ def cors(
         headers.extend(template)
         return kept
 
-    def after(ctx: Context[Any], kept: list[tuple[str, str]], error: BaseException | None) -> None:
-        if keep and isinstance(error, Exception):
+    def on_error(ctx: Context[Any], kept: list[tuple[str, str]], error: BaseException) -> None:
+        if isinstance(error, Exception):
             keep_on_error(error, kept)
 
     async def cors_middleware(ctx: Context[Any], next: Next) -> None:
@@ -300,4 +300,5 @@ def cors(
                 headers["Access-Control-Allow-Headers"] = asked
         ctx.status = 204
 
-    return Hooks(before, after, cors_middleware, name="cors")
+    # Nothing to do after a request that went well: ``on_error``, and only to keep the headers.
+    return Hooks(before, None, cors_middleware, on_error=on_error if keep else None, name="cors")

@@ -109,11 +109,12 @@ def headers_middleware(
             else:
                 headers.extend(template)  # nothing set yet: one C call for them all
 
-        def after(ctx: Context[Any], state: None, error: BaseException | None) -> None:
+        def on_error(ctx: Context[Any], state: None, error: BaseException) -> None:
             if isinstance(error, Exception):
                 keep_on_error(error, fixed)
 
-        return Hooks(before, after, name=name)
+        # Nothing to do after a request that went well: ``on_error``, not ``after``.
+        return Hooks(before, on_error=on_error, name=name)
 
     def before_computed(ctx: Context[Any]) -> list[str]:
         return set_all(ctx, ctx.response.headers)

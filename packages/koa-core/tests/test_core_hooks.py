@@ -210,15 +210,28 @@ async def test_on_error_runs_only_after_a_downstream_that_raised(fail: str) -> N
         assert error == "KeyError: 'after h1'"
 
 
-def test_hooks_take_after_or_on_error() -> None:
-    def noop(ctx: Any, state: Any, error: Any) -> None:
-        return None
+async def test_hooks_with_after_and_on_error_call_one_of_them() -> None:
+    def after(ctx: Box, state: Any, error: Any) -> None:
+        ctx.trail.append(f"after {error}")
 
-    with pytest.raises(TypeError, match="after or on_error, not both"):
-        Hooks(after=noop, on_error=noop)
+    def on_error(ctx: Box, state: Any, error: Any) -> None:
+        ctx.trail.append(f"on_error {error}")
+
+    both: Hooks[Box] = Hooks(after=after, on_error=on_error)
+    for chain in ([both, inner], [layer("c1"), both, both, inner]):
+        assert await outcome(chain, "") == (
+            ["inner", "after None"] if len(chain) == 2 else
+            ["c1>", "inner", "after None", "after None", "<c1"],
+            "ok",
+        )  # fmt: skip
+        trail, error = await outcome(chain, "inner")
+        assert [t for t in trail if t.startswith(("after", "on_error"))] == [
+            "on_error inner failed"
+        ] * (len(chain) - 1 - (len(chain) > 2))
+        assert error == "RuntimeError: inner failed"
     with pytest.raises(TypeError, match="must be a function"):
         Hooks(on_error="not a function")  # type: ignore[arg-type]
-    assert repr(Hooks(on_error=noop)) == "<Hooks test_hooks_take_after_or_on_error.<locals>.noop>"
+    assert repr(Hooks(on_error=on_error)).endswith(".on_error>")
 
 
 class Answering(HookMiddleware[Box]):

@@ -135,7 +135,7 @@ def _after_success(hook: HookMiddleware[Any]) -> Any:
 class Hooks(HookMiddleware[C]):
     """A ``HookMiddleware`` made of functions: ``Hooks(before, after, around=None, *,
     on_error=None, name=None)``, each with the signature of the method it stands for
-    (``on_error`` or ``after``, not both).
+    (``on_error``, when given, runs instead of ``after`` after a downstream that raised).
 
     ::
 
@@ -164,8 +164,6 @@ class Hooks(HookMiddleware[C]):
         for label, fn in hooks:
             if fn is not None and not callable(fn):
                 raise TypeError(f"Hooks({label}=...) must be a function, not {fn!r}")
-        if after is not None and on_error is not None:
-            raise TypeError("Hooks() takes after or on_error, not both")
         self.before = before or _nothing  # type: ignore[method-assign,assignment]
         self.after = after or _nothing_after  # type: ignore[method-assign,assignment]
         self.on_error = on_error or self.after  # type: ignore[method-assign,assignment]

@@ -186,31 +186,41 @@ async def _no_around(ctx: Any, next: Next) -> None:
     raise NotImplementedError("before returned AROUND, and these Hooks have no around")
 
 
-async def _through(hooks: Sequence[HookMiddleware[Any]], ctx: Any, downstream: Next) -> None:
-    """Run consecutive hook middleware around ``downstream`` (``hooks[0]`` outermost) in
-    one coroutine, in the order their ``__call__`` would run them."""
-    entered: list[tuple[HookMiddleware[Any], Any]] = []
+_Step: TypeAlias = tuple[HookMiddleware[Any], Any]  # a hook and its ``_after_success``
+
+
+def _steps(hooks: Sequence[HookMiddleware[Any]]) -> tuple[_Step, ...]:
+    return tuple((hook, _after_success(hook)) for hook in hooks)
+
+
+async def _through(steps: tuple[_Step, ...], ctx: Any, downstream: Next) -> None:
+    """Run consecutive hook middleware (``_steps``) around ``downstream`` (the first
+    outermost) in one coroutine, in the order their ``__call__`` would run them."""
+    entered: list[tuple[HookMiddleware[Any], Any, Any]] = []
     error: BaseException | None = None
     try:
-        for index, hook in enumerate(hooks):
+        for index, (hook, after) in enumerate(steps):
             state = hook.before(ctx)
             if state is _AROUND:
-                rest = hooks[index + 1 :]
+                rest = steps[index + 1 :]
                 await hook.around(
                     ctx, partial(_through, rest, ctx, downstream) if rest else downstream
                 )
                 break
-            entered.append((hook, state))
+            entered.append((hook, after, state))
         else:
             await downstream()
     except BaseException as err:
         error = err
     while entered:
-        hook, state = entered.pop()
+        hook, after, state = entered.pop()
         try:
-            done = (
-                hook.after(ctx, state, None) if error is None else hook.on_error(ctx, state, error)
-            )
+            if error is not None:
+                done = hook.on_error(ctx, state, error)
+            elif after is not None:
+                done = after(ctx, state, None)
+            else:
+                continue  # nothing to do after a downstream that returned
             if done is not None:
                 await done
         except BaseException as err:
@@ -284,7 +294,7 @@ def compose(middleware: Sequence[Middleware[C]]) -> ComposedMiddleware[C]:
             hooks.append(item)
             continue
         if hooks:
-            layers.append(hooks[0] if len(hooks) == 1 else partial(_through, tuple(hooks)))
+            layers.append(hooks[0] if len(hooks) == 1 else partial(_through, _steps(hooks)))
             owners.append(hooks[-1])
             hooks = []
         if item is not None:

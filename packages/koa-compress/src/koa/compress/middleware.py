@@ -107,8 +107,7 @@ def compress(
     default = wildcard if default_encoding == "*" else (default_encoding or "identity")
     cache: dict[str, str | None] = {}
     # A Content-Length with fewer digits than the threshold is below it: no int() needed.
-    # (No threshold: nothing is below it.)
-    small_digits = len(str(minimum)) if minimum else 0
+    minimum_digits = len(str(minimum))
 
     def choose(accept: str) -> str | None:
         if accept == "*":
@@ -136,15 +135,17 @@ def compress(
     def after(
         ctx: Context[Any], state: None, error: BaseException | None
     ) -> Awaitable[None] | None:
-        # Only after a downstream that returned (``on_error`` below for the others).
+        if error is not None:
+            return None  # Koa's error response (or an upstream handler's) is not compressed
         response = ctx.response
         headers = response.headers
         # The cheap test first: text and bytes carry their length (most small responses).
         declared = headers.get(_CONTENT_LENGTH)
         if (
             declared is not None
+            and minimum
             and declared.isdigit()
-            and (len(declared) < small_digits or int(declared) < minimum)
+            and (len(declared) < minimum_digits or int(declared) < minimum)
         ):
             return None
         body = response.body
@@ -194,12 +195,7 @@ def compress(
             response.body = await compress_whole(factory.compress_whole, data)
         _mark(response.headers, encoding)
 
-    # Koa's error response (or an upstream handler's) is not compressed: nothing to do then.
-    return Hooks(before, after, on_error=_not_compressed, name="compress")
-
-
-def _not_compressed(ctx: Context[Any], state: None, error: BaseException) -> None:
-    return None
+    return Hooks(before, after, name="compress")
 
 
 def _mark(headers: CIMultiDict[str], encoding: str) -> None:

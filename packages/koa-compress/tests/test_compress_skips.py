@@ -265,6 +265,17 @@ def sized(size: int) -> Handler:
         ("2kb", 2048, True),
         (0, 1, True),
         (0, 0, False),  # an empty body is never compressed
+        # Around the shortcut for lengths with fewer digits than the threshold.
+        (1024, 999, False),
+        (1024, 1000, False),
+        (1000, 999, False),
+        (1000, 1000, True),
+        (10, 9, False),
+        (10, 10, True),
+        (1, 0, False),
+        (1, 1, True),
+        (100_000, 99_999, False),
+        (100_000, 100_000, True),
     ],
 )
 async def test_threshold(threshold: int | str, size: int, compressed: bool) -> None:

@@ -8,7 +8,7 @@ from .errors import HttpError, create_http_error, is_http_error
 from .jsoncodec import json_dumps, json_loads
 from .lifespan import StartupError
 from .request import Request
-from .response import Response
+from .response import Response, fixed_headers
 from .server import Server
 from .statuses import STATUS_PHRASES
 from .websocket import WebSocket, WebSocketDisconnect
@@ -34,6 +34,7 @@ __all__ = [
     "compose",
     "create_http_error",
     "current_context",
+    "fixed_headers",
     "is_http_error",
     "json_dumps",
     "json_loads",

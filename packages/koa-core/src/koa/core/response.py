@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
+from sys import getrefcount
 from typing import TYPE_CHECKING, Any
 
 from multidict import CIMultiDict, istr
@@ -37,6 +39,9 @@ _QUOTED_ETAG = re.compile(r'^(W/)?"')
 _HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
 _LEADING_INT = re.compile(r"[ \t\n\r\f\v]*[+-]?[0-9]+")
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
+# ``fixed_headers`` reads reference counts as CPython 3.10-3.13 keep them (3.14 may read a
+# value without counting it): there, and on other interpreters, it always fills in place.
+_ADOPT = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _C0_SPACE = "".join(map(chr, range(0x21)))
 _NO_TAB_NEWLINE = str.maketrans("", "", "\t\n\r")
@@ -76,6 +81,50 @@ def _check_field(field: str) -> istr:
     if len(_VALID_FIELDS) < 1024:
         _VALID_FIELDS[field] = key
     return key
+
+
+def fixed_headers(
+    fields: Mapping[str, Any] | Iterable[tuple[str, Any]], *, remove: Iterable[str] = ()
+) -> Callable[[Any], None]:
+    """A ``before`` hook (``Hooks(fixed_headers(...))``) that sets the same ``fields`` on every
+    response and removes the headers named in ``remove``, as ``ctx.set()`` and
+    ``ctx.remove()`` would, in the given order (names and values checked now, once).
+
+    The usual request has no header yet when the hook runs: the response then takes a copy
+    of the fields made ready here, one C call that hashes no field again, instead of adding
+    them one by one (helmet()'s twelve headers: about 0.2 µs a request less).
+    """
+    pairs = fields.items() if isinstance(fields, Mapping) else fields
+    ready: CIMultiDict[str] = CIMultiDict()
+    for field, value in pairs:
+        key = _check_field(field)
+        if isinstance(value, (list, tuple)):
+            raise TypeError(f"fixed_headers: one value for {field!r}, not {value!r}")
+        ready.popall(key, None)  # a name given twice: the last value, as ctx.set()
+        ready[key] = _header_text(field, value)
+    removed = tuple(_check_field(field) for field in remove)
+    both = [field for field in removed if field in ready]
+    if both:
+        raise ValueError(f"fixed_headers: {str(both[0])!r} both set and removed")
+    replaced = tuple(ready.items())
+
+    def set_fixed_headers(ctx: Any) -> None:
+        response = ctx.response
+        # No local reference to the header dict here: an empty one that nothing else holds
+        # (the slot, and getrefcount's argument) may be swapped for a copy unseen.
+        if not response.headers and _ADOPT and getrefcount(response.headers) == 2:
+            response.headers = ready.copy()
+            return
+        headers = response.headers
+        if not headers:
+            headers.extend(ready)  # held elsewhere too: filled in place
+            return
+        for key, value in replaced:
+            headers[key] = value
+        for key in removed:
+            headers.popall(key, None)
+
+    return set_fixed_headers
 
 
 class Response:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any, TypeAlias
 
-from koa.core import Context, Hooks
+from koa.core import Context, Hooks, fixed_headers
 from multidict import CIMultiDict, istr
 
 from . import csp, policies
@@ -97,17 +97,8 @@ def headers_middleware(
     # A hook middleware (koa-core's ``Hooks``): the headers before downstream, and into the
     # error when downstream raises; no coroutine of its own.
     if len(segments) == 1 and isinstance(segments[0], CIMultiDict):
-        template = segments[0]
-
-        def before(ctx: Context[Any]) -> None:
-            headers = ctx.response.headers
-            if headers:
-                for header, value in fixed:
-                    headers[header] = value
-                for header in removed:
-                    headers.popall(header, None)
-            else:
-                headers.extend(template)  # nothing set yet: one C call for them all
+        # koa-core's ``fixed_headers``: an empty header dict takes a copy of the fields.
+        before = fixed_headers(segments[0], remove=removed)
 
         def on_error(ctx: Context[Any], state: None, error: BaseException) -> None:
             if isinstance(error, Exception):

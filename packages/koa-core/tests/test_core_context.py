@@ -210,6 +210,7 @@ def test_public_names() -> None:
         "compose",
         "create_http_error",
         "current_context",
+        "fixed_headers",
         "is_http_error",
         "json_dumps",
         "json_loads",

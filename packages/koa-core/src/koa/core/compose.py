@@ -195,43 +195,60 @@ def _steps(hooks: Sequence[HookMiddleware[Any]]) -> tuple[_Step, ...]:
 
 async def _through(steps: tuple[_Step, ...], ctx: Any, downstream: Next) -> None:
     """Run consecutive hook middleware (``_steps``) around ``downstream`` (the first
-    outermost) in one coroutine, in the order their ``__call__`` would run them."""
-    entered: list[tuple[HookMiddleware[Any], Any, Any]] = []
+    outermost) in one coroutine, in the order their ``__call__`` would run them.
+
+    A request that goes well costs the ``before`` calls, the downstream and the ``after``
+    calls that do something: no object per hook but its state in ``states`` (``states[i]``
+    is what ``steps[i]``'s ``before`` returned; ``count`` hooks were entered).
+    """
+    states: list[Any] = []
+    count = 0
     error: BaseException | None = None
     try:
-        for index, (hook, after) in enumerate(steps):
+        for hook, _after in steps:
             state = hook.before(ctx)
             if state is _AROUND:
-                rest = steps[index + 1 :]
+                rest = steps[count + 1 :]
                 await hook.around(
                     ctx, partial(_through, rest, ctx, downstream) if rest else downstream
                 )
                 break
-            entered.append((hook, after, state))
+            states.append(state)
+            count += 1
         else:
             await downstream()
     except BaseException as err:
         error = err
-    while entered:
-        hook, after, state = entered.pop()
+    if error is None:
+        while count:
+            count -= 1
+            after = steps[count][1]
+            if after is not None:
+                try:
+                    done = after(ctx, states[count], None)
+                    if done is not None:
+                        await done
+                except BaseException as err:
+                    error = err  # the hooks outside this one get it (``on_error``)
+                    break
+        else:
+            return
+    # An error: every hook entered and not yet unwound, innermost first, gets ``on_error``;
+    # one raised there replaces it (chained to it).
+    while count:
+        count -= 1
         try:
-            if error is not None:
-                done = hook.on_error(ctx, state, error)
-            elif after is not None:
-                done = after(ctx, state, None)
-            else:
-                continue  # nothing to do after a downstream that returned
+            done = steps[count][0].on_error(ctx, states[count], error)
             if done is not None:
                 await done
         except BaseException as err:
-            if error is not None and err is not error and err.__context__ is None:
+            if err is not error and err.__context__ is None:
                 err.__context__ = error
             error = err
-    if error is not None:
-        try:
-            raise error
-        finally:
-            error = None  # no frame -> traceback -> frame cycle left for the collector
+    try:
+        raise error
+    finally:
+        error = None  # no frame -> traceback -> frame cycle left for the collector
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])

@@ -111,6 +111,7 @@ CASES: dict[str, tuple[str, str | None, float | None]] = {
     "cors_floor": ("+ floor: cors()'s 2 headers", "hello_origin", None),
     "helmet": ("+ helmet(), defaults", "hello", 2.0),
     "helmet_floor": ("+ floor: helmet()'s 12 headers", "hello", None),
+    "helmet_cors": ("+ helmet() and cors() together, request with an Origin", "hello_origin", None),
     "compress": ("+ compress(), skipped (11 bytes < 1 KB)", "hello_browser", 1.0),
     "compress_floor": ("+ floor: Vary: Accept-Encoding", "hello_browser", None),
 }
@@ -154,6 +155,7 @@ def main() -> None:
         ),
         "helmet": (app(helmet()), plain),
         "helmet_floor": (app(floor(helmet_headers)), plain),
+        "helmet_cors": (app(helmet(), cors()), cross),
         "compress": (app(compress()), browser),
         "compress_floor": (app(floor([("Vary", "Accept-Encoding")])), browser),
     }

@@ -104,7 +104,8 @@ def fixed_headers(
         key = _check_field(field)
         if isinstance(value, (list, tuple)):
             raise TypeError(f"fixed_headers: one value for {field!r}, not {value!r}")
-        ready.popall(key, None)  # a name given twice: the last value, as ctx.set()
+        # A name given twice: the last value and spelling, in the first one's place, as two
+        # ctx.set() calls leave it (``[]=`` replaces in place).
         ready[key] = _header_text(field, value)
     removed = tuple(_check_field(field) for field in remove)
     both = [field for field in removed if field in ready]

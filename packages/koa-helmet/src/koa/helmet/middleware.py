@@ -98,7 +98,7 @@ def headers_middleware(
     # error when downstream raises; no coroutine of its own.
     if len(segments) == 1 and isinstance(segments[0], CIMultiDict):
         # koa-core's ``fixed_headers``: an empty header dict takes a copy of the fields.
-        before = fixed_headers(segments[0], remove=removed)
+        before = fixed_headers(fixed, remove=removed)
 
         def on_error(ctx: Context[Any], state: None, error: BaseException) -> None:
             if isinstance(error, Exception):

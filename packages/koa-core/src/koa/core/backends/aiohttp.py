@@ -145,8 +145,29 @@ _heads: dict[_Items, bytes] = {}
 _heads_once: set[_Items] = set()
 _lines: dict[tuple[str, str], bytes] = {}
 _once: set[tuple[str, str]] = set()
+
+
+class _Head:
+    """Header fields sent again, and the whole head (status line too) as last sent: the
+    usual response, the same status again, makes no new bytes for its head."""
+
+    __slots__ = ("fields", "reason", "status", "whole")
+    status: int
+    reason: str
+    whole: bytes
+
+    def __init__(self, status: int, reason: str, fields: bytes) -> None:
+        self.fields = fields
+        self.restate(status, reason)
+
+    def restate(self, status: int, reason: str) -> None:
+        self.status = status
+        self.reason = reason
+        self.whole = _status_line(status, reason) + self.fields
+
+
 # The heads of the tuple cache sent again, found without a tuple per field (``HeadCache``).
-_again: HeadCache[bytes] = HeadCache()
+_again: HeadCache[_Head] = HeadCache()
 # A status line per status code: its reason (the last one sent) and its bytes.
 _status_lines: dict[int, tuple[str, bytes]] = {}
 # Never kept: a session id in a cookie, credentials.
@@ -215,18 +236,23 @@ def head_bytes(status: int, reason: str, headers: CIMultiDict[str]) -> bytes:
     A control character in the reason, a name or a value is a ``ValueError`` and nothing is
     returned: the head is refused before anything goes out.
     """
-    fields = _again.find(headers)
+    head = _again.find(headers)
+    if head is not None:
+        if head.status != status or head.reason != reason:
+            head.restate(status, reason)
+        return head.whole
+    items = tuple(headers.items())
+    fields = _heads.get(items)
     if fields is None:
-        items = tuple(headers.items())
-        fields = _heads.get(items)
-        if fields is None:
-            fields = _fields(items)
-        else:  # sent twice before (so no secret field)
-            _again.keep(headers, fields)
-    known = _status_lines.get(status)
-    if known is not None and known[0] == reason:
-        return known[1] + fields
-    return _status_line(status, reason) + fields
+        fields = _fields(items)
+        known = _status_lines.get(status)
+        if known is not None and known[0] == reason:
+            return known[1] + fields
+        return _status_line(status, reason) + fields
+    # Sent twice before (so no secret field): kept whole from now on.
+    head = _Head(status, reason, fields)
+    _again.keep(headers, head)
+    return head.whole
 
 
 def buffer_head(

@@ -159,7 +159,9 @@ def cors(
     learning = isinstance(match, OriginPattern) and credentials_fn is None
     if learning:
         ready_listed = {}
-    names = ("Vary", "Access-Control-Allow-Origin", *(name for name, _ in simple))
+    # ``istr``: looked up in a response that already has headers (cors() after helmet()),
+    # a plain ``str`` would be case-folded and hashed again on every request.
+    names = tuple(istr(name) for name in ("Vary", "Access-Control-Allow-Origin", *dict(simple)))
 
     async def allowed_origin(ctx: Context[Any]) -> str | None:
         """What ``origin(ctx)`` returns, when it can be sent."""

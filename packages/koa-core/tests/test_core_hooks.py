@@ -284,13 +284,40 @@ async def test_around_followed_by_more_hooks_runs_them_inside_it() -> None:
     assert box.trail == ["around", "h1>", "h2>", "inner", "<h2", "<h1", "around done"]
 
 
-async def test_a_missing_await_in_around_names_the_hook() -> None:
+async def _passing(ctx: Box, next: Next) -> None:
+    await next()
+
+
+# Alone at the head of the chain (the composed function runs it), after another hook (a run
+# of hooks at the head: the composed function's coroutine runs them), inside the chain.
+@pytest.mark.parametrize("place", ["head", "head run", "inner run"])
+async def test_a_missing_await_in_around_names_the_hook(place: str) -> None:
     async def forgetful(ctx: Box, next: Next) -> None:
         next()  # the mistake under test
 
     hooks: Hooks[Box] = Hooks(lambda ctx: Hooks.AROUND, around=forgetful, name="forgetful")
-    chain: list[Middleware[Box]] = [hooks, inner]
+    outer: Hooks[Box] = Hooks(name="outer")
+    arrangements: dict[str, list[Middleware[Box]]] = {
+        "head": [],
+        "head run": [outer],
+        "inner run": [_passing, outer],
+    }
+    above = arrangements[place]
+    chain: list[Middleware[Box]] = [*above, hooks, inner]
     with pytest.raises(RuntimeError, match=r"middleware forgetful returned before.*await"):
+        await compose(chain)(Box())
+
+
+@pytest.mark.parametrize("place", ["head run", "inner run"])
+async def test_a_missing_await_below_a_run_of_hooks_names_the_middleware(place: str) -> None:
+    async def forgetful(ctx: Box, next: Next) -> None:
+        next()  # the mistake under test
+
+    above: list[Middleware[Box]] = [] if place == "head run" else [_passing]
+    h1: Hooks[Box] = Hooks(name="h1")
+    h2: Hooks[Box] = Hooks(name="h2")
+    chain: list[Middleware[Box]] = [*above, h1, h2, forgetful, inner]
+    with pytest.raises(RuntimeError, match=r"middleware .*forgetful returned before.*await"):
         await compose(chain)(Box())
 
 

@@ -193,9 +193,18 @@ def _steps(hooks: Sequence[HookMiddleware[Any]]) -> tuple[_Step, ...]:
     return tuple((hook, _after_success(hook)) for hook in hooks)
 
 
-async def _through(steps: tuple[_Step, ...], ctx: Any, downstream: Next) -> None:
+async def _through(
+    steps: tuple[_Step, ...],
+    ctx: Any,
+    downstream: Next,
+    run: Any = None,
+    check: Callable[[Any], None] | None = None,
+) -> None:
     """Run consecutive hook middleware (``_steps``) around ``downstream`` (the first
     outermost) in one coroutine, in the order their ``__call__`` would run them.
+
+    At the head of a chain, ``compose`` hands it the request's ``run`` and the chain's
+    ``check`` too: this coroutine is then the composed function's own (see ``compose``).
 
     A request that goes well costs the ``before`` calls, the downstream and the ``after``
     calls that do something: no object per hook but its state in ``states`` (``states[i]``
@@ -232,6 +241,8 @@ async def _through(steps: tuple[_Step, ...], ctx: Any, downstream: Next) -> None
                     error = err  # the hooks outside this one get it (``on_error``)
                     break
         else:
+            if check is not None and getattr(run.last, "cr_frame", None) is not None:
+                check(run)
             return
     # An error: every hook entered and not yet unwound, innermost first, gets ``on_error``;
     # one raised there replaces it (chained to it).
@@ -317,8 +328,16 @@ def compose(middleware: Sequence[Middleware[C]]) -> ComposedMiddleware[C]:
         if item is not None:
             layers.append(item)
             owners.append(item)
+    # A hook middleware at the head runs in the composed function itself (``composed_hook``),
+    # a run of them in the composed function's coroutine (``composed_run``): no layer of
+    # their own. ``head_owner``: what the layer below them is called by, to name it in errors.
     head = layers[0] if layers and isinstance(layers[0], HookMiddleware) else None
-    if head is not None:
+    head_run: tuple[_Step, ...] | None = None
+    first_layer = layers[0] if layers else None
+    if isinstance(first_layer, partial) and first_layer.func is _through:
+        head_run = first_layer.args[0]
+    head_owner = owners[0] if head is not None or head_run is not None else None
+    if head_owner is not None:
         del layers[0], owners[0]
     chain: tuple[Callable[..., Any], ...] = tuple(layers)
     size = len(chain)
@@ -381,11 +400,26 @@ def compose(middleware: Sequence[Middleware[C]]) -> ComposedMiddleware[C]:
             if index:
                 owner = _describe(owners[index - 1])
             else:
-                owner = "the caller" if head is None else _describe(head)
+                owner = "the caller" if head_owner is None else _describe(head_owner)
             raise RuntimeError(
                 f"middleware {owner} returned before its downstream ran: "
                 "a next() call is missing an await"
             )
+
+    if head_run is not None:
+        steps = head_run
+
+        def composed_run(ctx: C, next: Next | None = None, /) -> Awaitable[None]:
+            # A plain function returning the run's coroutine, which checks the chain once
+            # the hooks are through: one coroutine for the composed function and the run.
+            run = _Run()
+            run.ctx = ctx
+            run.tail = next
+            run.high = -1
+            run.last = None
+            return _through(steps, ctx, MethodType(first, run), run, check)
+
+        return _own_code(composed_run)
 
     if head is None:
 

@@ -7,8 +7,8 @@ at compose time, bound to the request's small state object: per layer and reques
 method and the middleware's own coroutine.
 
 A ``HookMiddleware`` (work before its downstream, work after) needs no coroutine of its own:
-consecutive ones share one, and a single one at the head of the chain runs in the composed
-function's, so a request pays for their hooks, not for a layer each.
+consecutive ones share one, and at the head of the chain (one, or a run of them) they run in
+the composed function's, so a request pays for their hooks, not for a layer each.
 """
 
 from __future__ import annotations
@@ -77,8 +77,8 @@ class HookMiddleware(Generic[C]):
     request that went well. On an error, ``on_error`` is what runs (by default, ``after``).
 
     An instance is an ordinary ``(ctx, next)`` middleware too (``__call__``). What the
-    split buys: ``compose`` runs consecutive hook middleware in one coroutine, and a single
-    one at the head of the chain in its own, so a hook middleware costs a request its two calls,
+    split buys: ``compose`` runs consecutive hook middleware in one coroutine, and those at
+    the head of the chain in its own, so a hook middleware costs a request its two calls,
     not a coroutine (about a microsecond per layer on CPython, more than most middleware's
     own work). The order of everything that happens is the same as with ``__call__``.
     """
@@ -311,7 +311,7 @@ def compose(middleware: Sequence[Middleware[C]]) -> ComposedMiddleware[C]:
         if not callable(fn):
             raise TypeError(f"Middleware must be composed of functions, not {fn!r}")
     # Each run of consecutive hook middleware is one layer (one of them, or ``_through``
-    # for several); a single one at the head runs in ``composed`` itself. ``owners``: what
+    # for several); at the head, the composed function runs them. ``owners``: what
     # each layer was given as (a run: its innermost hook), to name it in errors.
     layers: list[Callable[..., Any]] = []
     owners: list[object] = []

@@ -171,6 +171,26 @@ async def test_a_control_character_is_refused_after_clean_values_of_the_same_hea
     assert raw.count(b"X-C: clean\r\n") == 4
 
 
+async def test_a_refused_status_phrase_is_refused_again_for_a_head_kept_whole() -> None:
+    async def handler(ctx: Context, next: Next) -> None:
+        ctx.body = "ok"
+        if ctx.path in ("/3", "/4"):
+            ctx.response._message = "Bad\x01"  # past ctx.message's checks
+
+    app = Koa(silent=True).use(handler)
+    async with TestClient(app) as client:
+        raw = await client.raw(_pipelined(6))
+    answers = raw.split(b"HTTP/1.1 ")[1:]
+    assert [answer.split(b"\r\n", 1)[0] for answer in answers] == [
+        b"200 OK",
+        b"200 OK",
+        b"200 OK",  # kept whole from here on
+        b"500 Internal Server Error",
+        b"500 Internal Server Error",
+        b"200 OK",
+    ]
+
+
 async def test_headers_that_change_every_response_do_not_grow_the_cache() -> None:
     async def handler(ctx: Context, next: Next) -> None:
         n = int(ctx.path[1:])

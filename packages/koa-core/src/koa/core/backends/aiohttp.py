@@ -161,9 +161,10 @@ class _Head:
         self.restate(status, reason)
 
     def restate(self, status: int, reason: str) -> None:
+        # The line first: a refused reason (ValueError) leaves the head as it was.
+        self.whole = _status_line(status, reason) + self.fields
         self.status = status
         self.reason = reason
-        self.whole = _status_line(status, reason) + self.fields
 
 
 # The heads of the tuple cache sent again, found without a tuple per field (``HeadCache``).

@@ -59,6 +59,19 @@ def headers_middleware(
     ordered: list[Entry] = [(istr(header), value) for header, value in entries]
     fixed = [(header, value) for header, value in ordered if isinstance(value, str)]
     removed = tuple(remove)
+    # A hook middleware (koa-core's ``Hooks``): the headers before downstream, and into the
+    # error when downstream raises; no coroutine of its own.
+    if fixed and len(fixed) == len(ordered):
+        # Every value fixed: koa-core's ``fixed_headers`` (an empty header dict takes a copy).
+        before = fixed_headers(fixed, remove=removed)
+
+        def on_error(ctx: Context[Any], state: None, error: BaseException) -> None:
+            if isinstance(error, Exception):
+                keep_on_error(error, fixed)
+
+        # Nothing to do after a request that went well: ``on_error``, not ``after``.
+        return Hooks(before, on_error=on_error, name=name)
+
     # Runs of fixed headers as ready CIMultiDicts: extending an empty header dict from one is
     # a single C call, a fraction of setting the headers one by one.
     segments: list[CIMultiDict[str] | tuple[str, Callable[[Context[Any]], str]]] = []
@@ -93,19 +106,6 @@ def headers_middleware(
     def sent(computed: list[str]) -> list[tuple[str, str]]:
         values = iter(computed)
         return [(h, v if isinstance(v, str) else next(values)) for h, v in ordered]
-
-    # A hook middleware (koa-core's ``Hooks``): the headers before downstream, and into the
-    # error when downstream raises; no coroutine of its own.
-    if len(segments) == 1 and isinstance(segments[0], CIMultiDict):
-        # koa-core's ``fixed_headers``: an empty header dict takes a copy of the fields.
-        before = fixed_headers(fixed, remove=removed)
-
-        def on_error(ctx: Context[Any], state: None, error: BaseException) -> None:
-            if isinstance(error, Exception):
-                keep_on_error(error, fixed)
-
-        # Nothing to do after a request that went well: ``on_error``, not ``after``.
-        return Hooks(before, on_error=on_error, name=name)
 
     def before_computed(ctx: Context[Any]) -> list[str]:
         return set_all(ctx, ctx.response.headers)

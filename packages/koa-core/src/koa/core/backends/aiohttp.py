@@ -162,7 +162,7 @@ class _Head:
 
     def restate(self, status: int, reason: str) -> None:
         # The line first: a refused reason (ValueError) leaves the head as it was.
-        self.whole = _status_line(status, reason) + self.fields
+        self.whole = _status_bytes(status, reason) + self.fields
         self.status = status
         self.reason = reason
 
@@ -194,6 +194,14 @@ def _status_line(status: int, reason: str) -> bytes:
     line = (text + "\r\n").encode("utf-8", "ignore")  # "ignore": lone surrogates, as aiohttp
     _status_lines[status] = (reason, line)
     return line
+
+
+def _status_bytes(status: int, reason: str) -> bytes:
+    """The status line, from ``_status_lines`` when its reason is the one sent last."""
+    known = _status_lines.get(status)
+    if known is not None and known[0] == reason:
+        return known[1]
+    return _status_line(status, reason)
 
 
 def _fields(items: _Items) -> bytes:
@@ -245,11 +253,8 @@ def head_bytes(status: int, reason: str, headers: CIMultiDict[str]) -> bytes:
     items = tuple(headers.items())
     fields = _heads.get(items)
     if fields is None:
-        fields = _fields(items)
-        known = _status_lines.get(status)
-        if known is not None and known[0] == reason:
-            return known[1] + fields
-        return _status_line(status, reason) + fields
+        fields = _fields(items)  # the fields checked first, then the status line
+        return _status_bytes(status, reason) + fields
     # Sent twice before (so no secret field): kept whole from now on.
     head = _Head(status, reason, fields)
     _again.keep(headers, head)
